@@ -1,0 +1,14 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from config.api import api
+
+urlpatterns = [
+    path("", include("core.urls")),
+    path("", include("register.urls")),
+    path("", include("structure.urls")),
+    path("", include("accounts.urls")),
+    path("api/", api.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+]

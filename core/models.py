@@ -1,0 +1,52 @@
+"""Abstract bases shared by every app."""
+
+import datetime
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class ValidityQuerySet(models.QuerySet):
+    """Business time: rows valid on a date (valid_from <= date < valid_to, open ends allowed)."""
+
+    def valid_on(self, on: datetime.date | None = None):
+        on = on or timezone.localdate()
+        return self.filter(
+            Q(valid_from__isnull=True) | Q(valid_from__lte=on),
+            Q(valid_to__isnull=True) | Q(valid_to__gt=on),
+        )
+
+    def current(self):
+        return self.valid_on(timezone.localdate())
+
+
+class ValidityPeriod(models.Model):
+    """A validity period in business time. ``valid_to`` is exclusive; empty means open-ended."""
+
+    valid_from = models.DateField(_("valid from"), null=True, blank=True)
+    valid_to = models.DateField(_("valid to"), null=True, blank=True)
+
+    objects = ValidityQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def is_valid_on(self, on: datetime.date | None = None) -> bool:
+        on = on or timezone.localdate()
+        return (self.valid_from is None or self.valid_from <= on) and (
+            self.valid_to is None or self.valid_to > on
+        )
+
+    @property
+    def is_current(self) -> bool:
+        return self.is_valid_on()
+
+
+def validity_check(name: str) -> models.CheckConstraint:
+    """The database rule every validity period obeys: it ends after it starts."""
+    return models.CheckConstraint(
+        condition=Q(valid_from__isnull=True) | Q(valid_to__isnull=True) | Q(valid_to__gt=models.F("valid_from")),
+        name=name,
+    )

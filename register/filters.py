@@ -1,0 +1,44 @@
+"""One filter definition per list, feeding both the HTML page and the API (allowlisted fields)."""
+
+import django_filters
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from .models import County, Network, Organisation, OrganisationKind
+
+
+class OrganisationFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(label=_("Name or number"), method="search", max_length=100)
+    kind = django_filters.ChoiceFilter(label=_("Kind"), choices=OrganisationKind.choices)
+    county = django_filters.ModelChoiceFilter(
+        label=_("County"), queryset=County.objects.all(), to_field_name="number",
+        field_name="county",
+    )
+    network = django_filters.ModelChoiceFilter(
+        label=_("Regional network"), queryset=Network.objects.all(), to_field_name="slug",
+        method="in_network",
+    )
+    ordering = django_filters.OrderingFilter(
+        label=_("Sort by"),
+        fields=(("number", "number"), ("name", "name"), ("population", "population")),
+    )
+
+    class Meta:
+        model = Organisation
+        fields = ["q", "kind", "county", "network"]
+
+    def search(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        digits = value.replace(" ", "")
+        return queryset.filter(
+            Q(name__icontains=value) | Q(number=value) | Q(org_number=digits)
+        )
+
+    def in_network(self, queryset, name, value):
+        if not value:
+            return queryset
+        return queryset.filter(
+            network_memberships__in=value.memberships.current()
+        ).distinct()

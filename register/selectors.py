@@ -1,0 +1,72 @@
+"""Every non-trivial read of the register, already restricted and prefetched for its page."""
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+
+from core.access import has_perm, is_admin
+
+from .filters import OrganisationFilter
+from .models import Affiliation, County, Network, NetworkMembership, Organisation, Person
+
+
+def organisation_list(*, actor=None, filters: dict | None = None) -> tuple[OrganisationFilter, QuerySet]:
+    """Current organisations, filtered by the allowlisted ``OrganisationFilter``."""
+    queryset = Organisation.objects.current().select_related("county")
+    filterset = OrganisationFilter(filters or {}, queryset=queryset)
+    return filterset, (filterset.qs if filterset.is_valid() else queryset.none())
+
+
+def organisation_detail(*, pk: int) -> Organisation:
+    current_networks = NetworkMembership.objects.current().select_related("network")
+    return (
+        Organisation.objects.select_related("county")
+        .prefetch_related(
+            Prefetch("network_memberships", queryset=current_networks, to_attr="current_networks"),
+            "predecessors", "successors",
+        )
+        .get(pk=pk)
+    )
+
+
+def organisation_people(*, organisation: Organisation) -> QuerySet:
+    return (
+        Affiliation.objects.current().filter(organisation=organisation)
+        .select_related("person").order_by("person__name")
+    )
+
+
+def county_list() -> QuerySet:
+    return County.objects.annotate(
+        municipality_count=Count(
+            "organisations", filter=Q(organisations__kind="municipality"), distinct=True
+        )
+    )
+
+
+def network_list() -> QuerySet:
+    return Network.objects.prefetch_related("counties").annotate(
+        member_count=Count("memberships", filter=Q(memberships__valid_to__isnull=True),
+                           distinct=True)
+    )
+
+
+def network_members(*, network: Network) -> QuerySet:
+    return (
+        Organisation.objects.filter(network_memberships__in=network.memberships.current())
+        .select_related("county").order_by("number")
+    )
+
+
+def person_list(*, actor=None) -> QuerySet:
+    return Person.objects.prefetch_related(
+        Prefetch("affiliations", queryset=Affiliation.objects.current().select_related("organisation"),
+                 to_attr="current_affiliations")
+    )
+
+
+def can_see_contact_details(actor, person: Person) -> bool:
+    """Personal contact details: only administrators and contacts of the person's organisations."""
+    if is_admin(actor):
+        return True
+    if not getattr(actor, "is_authenticated", False):
+        return False
+    return has_perm(actor, "register.change_person", person)

@@ -1,0 +1,50 @@
+"""Every non-trivial read of the structure."""
+
+from django.db.models import Prefetch, QuerySet
+
+from .models import Body, Membership, Seat
+
+
+def body_list() -> QuerySet:
+    return Body.objects.current().select_related("parent", "owner")
+
+
+def current_memberships() -> QuerySet:
+    return Membership.objects.current().select_related("person", "organisation", "seat")
+
+
+def body_detail(*, slug: str) -> Body:
+    seats = Seat.objects.prefetch_related(
+        Prefetch("memberships", queryset=current_memberships().select_related("organisation__county"),
+                 to_attr="current_memberships")
+    ).order_by("sort_order", "id")
+    return (
+        Body.objects.select_related("parent", "owner")
+        .prefetch_related(Prefetch("seats", queryset=seats), "children")
+        .get(slug=slug)
+    )
+
+
+def model_tree() -> list[dict]:
+    """The bodies as a tree of {body, children} from the roots down, for the model diagram."""
+    bodies = list(body_list())
+    by_parent: dict = {}
+    for body in bodies:
+        by_parent.setdefault(body.parent_id, []).append(body)
+    ids = {b.pk for b in bodies}
+
+    def build(parent_id, depth=0):
+        if depth > 20:
+            return []
+        return [{"body": b, "children": build(b.pk, depth + 1)} for b in by_parent.get(parent_id, [])]
+
+    roots = [b for b in bodies if b.parent_id is None or b.parent_id not in ids]
+    return [{"body": b, "children": build(b.pk)} for b in roots]
+
+
+def memberships_of_organisation(*, organisation) -> QuerySet:
+    return current_memberships().filter(organisation=organisation).select_related("seat__body")
+
+
+def memberships_of_person(*, person) -> QuerySet:
+    return Membership.objects.filter(person=person).select_related("seat__body", "organisation")

@@ -7,6 +7,7 @@ SAMSTYRING_ENV selects the mode:
 - ``test``: like development, with fast password hashing; set by the test suite.
 """
 
+import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -17,7 +18,8 @@ from django.utils.translation import gettext_lazy as _
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
-MODE = env.str("SAMSTYRING_ENV", default="development")
+# Under pytest the default mode is "test", so a bare `pytest` never runs with development settings.
+MODE = env.str("SAMSTYRING_ENV", default="test" if "pytest" in sys.modules else "development")
 if MODE not in {"development", "production", "test"}:
     raise ImproperlyConfigured(
         f"SAMSTYRING_ENV must be development, production or test, not {MODE!r}"
@@ -62,7 +64,6 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -76,6 +77,9 @@ MIDDLEWARE = [
     "simple_history.middleware.HistoryRequestMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
+
+if PRODUCTION:  # in development and tests, runserver / the live server serve static files
+    MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"

@@ -1,0 +1,6 @@
+"""Edit pages for authorised users, mounted under /rediger/."""
+
+from django.urls import path  # noqa: F401
+
+app_name = "structure_edit"
+urlpatterns: list = []

@@ -8,6 +8,8 @@ urlpatterns = [
     path("", include("register.urls")),
     path("", include("structure.urls")),
     path("", include("accounts.urls")),
+    path("rediger/", include("register.edit_urls")),
+    path("rediger/", include("structure.edit_urls")),
     path("api/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

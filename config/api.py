@@ -1,6 +1,14 @@
-"""The REST API: one NinjaAPI mounting each app's router. Docs at /api/docs."""
+"""The REST API: one NinjaAPI mounting each app's router. Docs at /api/docs.
+
+Errors are mapped here, once, for every router: PermissionDenied → 403, Django's
+ValidationError and invalid input → 422 with field-level messages, missing objects → 404.
+"""
 
 from ninja import NinjaAPI
+
+from core.api import Docs, install_error_handlers
+from register.api import router as register_router
+from structure.api import router as structure_router
 
 api = NinjaAPI(
     title="Samstyring API",
@@ -8,4 +16,9 @@ api = NinjaAPI(
     description="Open data and authorised writes for the co-governance model of Norway's "
     "municipal sector.",
     urls_namespace="api",
+    docs=Docs(),
 )
+install_error_handlers(api)
+
+api.add_router("", register_router)
+api.add_router("", structure_router)

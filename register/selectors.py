@@ -70,3 +70,24 @@ def can_see_contact_details(actor, person: Person) -> bool:
     if not getattr(actor, "is_authenticated", False):
         return False
     return has_perm(actor, "register.change_person", person)
+
+
+# Reads for the API (register/api.py).
+
+
+def county_with_organisations(*, number: str) -> County:
+    """A county, annotated like ``county_list``, with ``current_organisations`` prefetched."""
+    organisations = Organisation.objects.current().order_by("kind", "number", "name")
+    return county_list().prefetch_related(
+        Prefetch("organisations", queryset=organisations, to_attr="current_organisations")
+    ).get(number=number)
+
+
+def network_with_count(*, slug: str) -> Network:
+    """A network, annotated like ``network_list`` (``member_count``, counties prefetched)."""
+    return network_list().get(slug=slug)
+
+
+def person_with_affiliations(*, pk: int) -> Person:
+    """A person with ``current_affiliations`` (and their organisations) prefetched."""
+    return person_list().get(pk=pk)

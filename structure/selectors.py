@@ -48,3 +48,28 @@ def memberships_of_organisation(*, organisation) -> QuerySet:
 
 def memberships_of_person(*, person) -> QuerySet:
     return Membership.objects.filter(person=person).select_related("seat__body", "organisation")
+
+
+def seat_list(*, body: Body | None = None) -> QuerySet:
+    seats = Seat.objects.select_related("body").order_by("body__sort_order", "body__name",
+                                                         "sort_order", "id")
+    return seats.filter(body=body) if body is not None else seats
+
+
+def membership_list(*, body: Body | None = None, organisation=None,
+                    current: bool | None = None) -> QuerySet:
+    """Memberships, optionally of one body or organisation; ``current`` True: valid today,
+    False: not valid today (ended or not yet begun), None: all."""
+    memberships = Membership.objects.select_related(
+        "seat__body", "person", "organisation"
+    ).order_by("seat__body__sort_order", "seat__body__name", "seat__sort_order", "seat_id",
+               "-valid_from", "id")
+    if body is not None:
+        memberships = memberships.filter(seat__body=body)
+    if organisation is not None:
+        memberships = memberships.filter(organisation=organisation)
+    if current is True:
+        memberships = memberships.current()
+    elif current is False:
+        memberships = memberships.exclude(pk__in=Membership.objects.current().values("pk"))
+    return memberships

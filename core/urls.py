@@ -5,4 +5,6 @@ from . import views
 app_name = "core"
 urlpatterns = [
     path("", views.home, name="home"),
+    path("om/", views.about, name="about"),
+    path("tilgjengelighet/", views.accessibility, name="accessibility"),
 ]

@@ -2,13 +2,15 @@
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 
-from core.access import has_perm, is_admin
+from core.access import has_perm, is_admin, scope_ids
 
 from .filters import OrganisationFilter
 from .models import Affiliation, County, Network, NetworkMembership, Organisation, Person
 
 
-def organisation_list(*, actor=None, filters: dict | None = None) -> tuple[OrganisationFilter, QuerySet]:
+def organisation_list(
+    *, actor=None, filters: dict | None = None
+) -> tuple[OrganisationFilter, QuerySet]:
     """Current organisations, filtered by the allowlisted ``OrganisationFilter``."""
     queryset = Organisation.objects.current().select_related("county")
     filterset = OrganisationFilter(filters or {}, queryset=queryset)
@@ -58,7 +60,8 @@ def network_members(*, network: Network) -> QuerySet:
 
 def person_list(*, actor=None) -> QuerySet:
     return Person.objects.prefetch_related(
-        Prefetch("affiliations", queryset=Affiliation.objects.current().select_related("organisation"),
+        Prefetch("affiliations",
+                 queryset=Affiliation.objects.current().select_related("organisation"),
                  to_attr="current_affiliations")
     )
 
@@ -70,6 +73,57 @@ def can_see_contact_details(actor, person: Person) -> bool:
     if not getattr(actor, "is_authenticated", False):
         return False
     return has_perm(actor, "register.change_person", person)
+
+
+def key_figures() -> dict:
+    """Counts for the front page: current members by kind (one query) and networks (one)."""
+    figures = Organisation.objects.current().aggregate(
+        municipalities=Count("pk", filter=Q(kind="municipality")),
+        county_municipalities=Count("pk", filter=Q(kind="county_municipality")),
+    )
+    figures["networks"] = Network.objects.current().count()
+    return figures
+
+
+def county_detail(*, number: str) -> County:
+    return County.objects.prefetch_related("networks").get(number=number)
+
+
+def county_organisations(*, county: County) -> QuerySet:
+    """The current organisations in a county: the county municipality, then municipalities."""
+    return Organisation.objects.current().filter(county=county).order_by("kind", "number", "name")
+
+
+def county_municipalities_by_county() -> dict[int, Organisation]:
+    """The current county municipality of each county, keyed by county id (one query)."""
+    rows = Organisation.objects.current().filter(kind="county_municipality")
+    return {org.county_id: org for org in rows}
+
+
+def person_detail(*, pk: int) -> Person:
+    return Person.objects.get(pk=pk)
+
+
+def person_affiliations(*, person: Person) -> QuerySet:
+    return Affiliation.objects.current().filter(person=person).select_related("organisation")
+
+
+def people_with_visible_contact_details(actor, people) -> set[int]:
+    """Ids among ``people`` whose contact details ``actor`` may see: the batch form of
+    ``can_see_contact_details``, in at most two queries whatever the number of people."""
+    ids = [person.pk for person in people]
+    if is_admin(actor):
+        return set(ids)
+    if not getattr(actor, "is_authenticated", False) or not ids:
+        return set()
+    organisations = scope_ids(actor, "register.change_person")
+    if not organisations:
+        return set()
+    return set(
+        Affiliation.objects.current()
+        .filter(person_id__in=ids, organisation_id__in=organisations)
+        .values_list("person_id", flat=True)
+    )
 
 
 # Reads for the API (register/api.py).

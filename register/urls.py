@@ -1,4 +1,14 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "register"
-urlpatterns: list = []
+urlpatterns = [
+    path("organisasjoner/", views.organisation_list, name="organisation_list"),
+    path("organisasjoner/<int:pk>/", views.organisation_detail, name="organisation_detail"),
+    path("fylker/", views.county_list, name="county_list"),
+    path("fylker/<str:number>/", views.county_detail, name="county_detail"),
+    path("nettverk/", views.network_list, name="network_list"),
+    path("nettverk/<slug:slug>/", views.network_detail, name="network_detail"),
+    path("personer/<int:pk>/", views.person_detail, name="person_detail"),
+]

@@ -1,6 +1,6 @@
 """Every non-trivial read of the structure."""
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Count, Prefetch, QuerySet
 
 from .models import Body, Membership, Seat
 
@@ -15,7 +15,8 @@ def current_memberships() -> QuerySet:
 
 def body_detail(*, slug: str) -> Body:
     seats = Seat.objects.prefetch_related(
-        Prefetch("memberships", queryset=current_memberships().select_related("organisation__county"),
+        Prefetch("memberships",
+                 queryset=current_memberships().select_related("organisation__county"),
                  to_attr="current_memberships")
     ).order_by("sort_order", "id")
     return (
@@ -36,7 +37,9 @@ def model_tree() -> list[dict]:
     def build(parent_id, depth=0):
         if depth > 20:
             return []
-        return [{"body": b, "children": build(b.pk, depth + 1)} for b in by_parent.get(parent_id, [])]
+        return [
+            {"body": b, "children": build(b.pk, depth + 1)} for b in by_parent.get(parent_id, [])
+        ]
 
     roots = [b for b in bodies if b.parent_id is None or b.parent_id not in ids]
     return [{"body": b, "children": build(b.pk)} for b in roots]
@@ -48,6 +51,30 @@ def memberships_of_organisation(*, organisation) -> QuerySet:
 
 def memberships_of_person(*, person) -> QuerySet:
     return Membership.objects.filter(person=person).select_related("seat__body", "organisation")
+
+
+def member_counts() -> dict[int, int]:
+    """Number of people currently holding a seat in each body (secretaries not counted)."""
+    rows = (
+        Membership.objects.current().exclude(seat__role="secretary")
+        .values("seat__body_id").annotate(n=Count("person_id", distinct=True))
+        .values_list("seat__body_id", "n")
+    )
+    return dict(rows)
+
+
+def model_diagram() -> list[dict]:
+    """``model_tree()`` with each node's ``member_count``: two queries for the whole diagram."""
+    counts = member_counts()
+    tree = model_tree()
+
+    def annotate(nodes):
+        for node in nodes:
+            node["member_count"] = counts.get(node["body"].pk, 0)
+            annotate(node["children"])
+
+    annotate(tree)
+    return tree
 
 
 def seat_list(*, body: Body | None = None) -> QuerySet:

@@ -1,4 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "structure"
-urlpatterns: list = []
+urlpatterns = [
+    path("organer/", views.body_list, name="body_list"),
+    path("organer/<slug:slug>/", views.body_detail, name="body_detail"),
+]

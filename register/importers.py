@@ -11,6 +11,7 @@ import csv
 import datetime
 import io
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
@@ -117,7 +118,9 @@ def parse_date(value: str) -> datetime.date | None:
     try:
         return datetime.date.fromisoformat(value)
     except ValueError:
-        raise ValidationError(_("'%(value)s' is not a date (YYYY-MM-DD).") % {"value": value}) from None
+        raise ValidationError(
+            _("'%(value)s' is not a date (YYYY-MM-DD).") % {"value": value[:40]}
+        ) from None
 
 
 def parse_int(value: str) -> int | None:
@@ -153,7 +156,8 @@ def parse_list(value: str) -> list[str]:
 def check_text(value: str, max_length: int | None) -> str:
     if max_length and len(value) > max_length:
         raise ValidationError(_("Longer than %(n)s characters.") % {"n": max_length})
-    if any(ord(ch) < 32 and ch not in "\t\n\r" for ch in value):
+    # Category Cc: C0 controls, DEL and the C1 controls (U+0080-U+009F) alike.
+    if any(unicodedata.category(ch) == "Cc" and ch not in "\t\n\r" for ch in value):
         raise ValidationError(_("Contains control characters."))
     return value
 

@@ -219,7 +219,10 @@ def person_update(*, actor, person: Person, data: dict) -> Person:
 
 @transaction.atomic
 def affiliation_create(*, actor, person: Person, organisation: Organisation, data: dict) -> Affiliation:
+    """Affiliate ``person`` with ``organisation``. The actor needs both the organisation and the
+    person in scope: otherwise a contact of A could adopt B's people and edit their details."""
     require(actor, "register.change_affiliation", organisation)
+    require(actor, "register.change_person", person)
     affiliation = Affiliation(person=person, organisation=organisation)
     assign(affiliation, data, AFFILIATION_FIELDS)
     return history_save(affiliation, actor=actor, reason="created")

@@ -121,7 +121,8 @@ def _apply_organisation(row: dict, *, line, seen, actor, reason) -> str:
     if row["county"]:
         county = County.objects.filter(number=row["county"]).first()
         if county is None:
-            raise ValidationError({"county": _("No county with number %(n)s.") % {"n": row["county"]}})
+            raise ValidationError(
+                {"county": _("No county with number %(n)s.") % {"n": row["county"]}})
     if row["org_number"]:
         _duplicate(seen, ("org", kind, row["org_number"]), line, "org_number")
     values = {k: v for k, v in row.items() if k not in {"kind", "number", "county", "valid_from"}}
@@ -146,15 +147,16 @@ def _apply_network(row: dict, *, line, seen, actor, reason) -> str:
     counties = list(County.objects.filter(number__in=row["counties"]))
     missing = set(row["counties"]) - {c.number for c in counties}
     if missing:
-        raise ValidationError({"counties": _("Unknown county: %(n)s.") % {"n": ", ".join(sorted(missing))}})
+        raise ValidationError(
+            {"counties": _("Unknown county: %(n)s.") % {"n": ", ".join(sorted(missing))}})
     members = list(Organisation.objects.current().members().filter(number__in=row["members"]))
     missing = set(row["members"]) - {o.number for o in members}
     if missing:
         raise ValidationError({"members": _("Unknown organisation number: %(n)s.")
                                % {"n": ", ".join(sorted(missing))}})
     values = {
-        "name": row["name"], "scope": row["scope"], "stated_member_count": row["stated_member_count"],
-        "membership_certainty": row["certainty"], "source_url": row["source_url"],
+        "name": row["name"], "scope": row["scope"],
+        "stated_member_count": row["stated_member_count"], "membership_certainty": row["certainty"], "source_url": row["source_url"],
         "source_date": row["source_date"], "note": row["note"],
     }
     network, outcome = _update_or_create(Network, {"slug": row["slug"]}, values,
@@ -218,7 +220,8 @@ def person_update(*, actor, person: Person, data: dict) -> Person:
 
 
 @transaction.atomic
-def affiliation_create(*, actor, person: Person, organisation: Organisation, data: dict) -> Affiliation:
+def affiliation_create(*, actor, person: Person, organisation: Organisation,
+                       data: dict) -> Affiliation:
     """Affiliate ``person`` with ``organisation``. The actor needs both the organisation and the
     person in scope: otherwise a contact of A could adopt B's people and edit their details."""
     require(actor, "register.change_affiliation", organisation)

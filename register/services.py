@@ -156,7 +156,8 @@ def _apply_network(row: dict, *, line, seen, actor, reason) -> str:
                                % {"n": ", ".join(sorted(missing))}})
     values = {
         "name": row["name"], "scope": row["scope"],
-        "stated_member_count": row["stated_member_count"], "membership_certainty": row["certainty"], "source_url": row["source_url"],
+        "stated_member_count": row["stated_member_count"],
+        "membership_certainty": row["certainty"], "source_url": row["source_url"],
         "source_date": row["source_date"], "note": row["note"],
     }
     network, outcome = _update_or_create(Network, {"slug": row["slug"]}, values,

@@ -9,13 +9,13 @@ from django.utils.translation import gettext_lazy as _
 
 
 class ValidityQuerySet(models.QuerySet):
-    """Business time: rows valid on a date (valid_from <= date < valid_to, open ends allowed)."""
+    """Business time: rows valid on a date (valid_from <= date <= valid_to, open ends allowed)."""
 
     def valid_on(self, on: datetime.date | None = None):
         on = on or timezone.localdate()
         return self.filter(
             Q(valid_from__isnull=True) | Q(valid_from__lte=on),
-            Q(valid_to__isnull=True) | Q(valid_to__gt=on),
+            Q(valid_to__isnull=True) | Q(valid_to__gte=on),
         )
 
     def current(self):
@@ -23,7 +23,8 @@ class ValidityQuerySet(models.QuerySet):
 
 
 class ValidityPeriod(models.Model):
-    """A validity period in business time. ``valid_to`` is exclusive; empty means open-ended."""
+    """A validity period in business time. Both ends are inclusive, as people read a term
+    ("2024-01-01 to 2027-12-31"); an empty end means open-ended."""
 
     valid_from = models.DateField(_("valid from"), null=True, blank=True)
     valid_to = models.DateField(_("valid to"), null=True, blank=True)
@@ -36,7 +37,7 @@ class ValidityPeriod(models.Model):
     def is_valid_on(self, on: datetime.date | None = None) -> bool:
         on = on or timezone.localdate()
         return (self.valid_from is None or self.valid_from <= on) and (
-            self.valid_to is None or self.valid_to > on
+            self.valid_to is None or self.valid_to >= on
         )
 
     @property
@@ -45,8 +46,9 @@ class ValidityPeriod(models.Model):
 
 
 def validity_check(name: str) -> models.CheckConstraint:
-    """The database rule every validity period obeys: it ends after it starts."""
+    """The database rule every validity period obeys: it does not end before it starts."""
     return models.CheckConstraint(
-        condition=Q(valid_from__isnull=True) | Q(valid_to__isnull=True) | Q(valid_to__gt=models.F("valid_from")),
+        condition=(Q(valid_from__isnull=True) | Q(valid_to__isnull=True)
+                   | Q(valid_to__gte=models.F("valid_from"))),
         name=name,
     )

@@ -183,8 +183,8 @@ def _sync_network_members(network: Network, members: list[Organisation], *, acto
             changed = True
     for org_id, membership in current.items():
         if org_id not in wanted:
-            membership.valid_to = datetime.date.today()
-            if membership.valid_from and membership.valid_from >= membership.valid_to:
+            membership.valid_to = datetime.date.today() - datetime.timedelta(days=1)
+            if membership.valid_from and membership.valid_from > membership.valid_to:
                 history_delete(membership, actor=actor, reason=reason)
             else:
                 history_save(membership, actor=actor, reason=reason)

@@ -68,9 +68,9 @@ def _check_overlap(membership: Membership) -> None:
     """A seat holds at most one person at a time."""
     clashes = Membership.objects.filter(seat=membership.seat).exclude(pk=membership.pk)
     if membership.valid_to:
-        clashes = clashes.filter(Q(valid_from__isnull=True) | Q(valid_from__lt=membership.valid_to))
+        clashes = clashes.filter(Q(valid_from__isnull=True) | Q(valid_from__lte=membership.valid_to))
     if membership.valid_from:
-        clashes = clashes.filter(Q(valid_to__isnull=True) | Q(valid_to__gt=membership.valid_from))
+        clashes = clashes.filter(Q(valid_to__isnull=True) | Q(valid_to__gte=membership.valid_from))
     clash = clashes.select_related("person").first()
     if clash:
         raise ValidationError({"valid_from": _(

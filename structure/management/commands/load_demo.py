@@ -32,7 +32,7 @@ SEATS = {  # body slug -> (chair?, members, deputies, secretary?)
 }
 DEMO_PASSWORD = "samstyring-demo"
 TERM_START = datetime.date(2024, 1, 1)
-TERM_END = datetime.date(2028, 1, 1)
+TERM_END = datetime.date(2027, 12, 31)
 
 
 class Command(BaseCommand):

@@ -18,8 +18,8 @@ class PersonForm(ServiceModelForm):
 class PersonCreateForm(PersonForm):
     """A new person and their affiliation to the organisation in one step."""
 
-    title = forms.CharField(label=_("title"), max_length=200, required=False)
-    valid_from = forms.DateField(label=_("from date"), required=False, widget=DateInput,
+    title = forms.CharField(label=_("Title"), max_length=200, required=False)
+    valid_from = forms.DateField(label=_("From date"), required=False, widget=DateInput,
                                  help_text=_("When the person started acting for the "
                                              "organisation."))
 
@@ -38,7 +38,7 @@ class AffiliationForm(ServiceModelForm):
 class EndForm(forms.Form):
     """Ends a period: the last day it applies is the day before ``valid_to`` (exclusive)."""
 
-    valid_to = forms.DateField(label=_("end date"), widget=DateInput,
+    valid_to = forms.DateField(label=_("End date"), widget=DateInput,
                                help_text=_("The first day it no longer applies."))
 
     def __init__(self, *args, **kwargs):

@@ -48,7 +48,7 @@ class MembershipForm(ServiceModelForm):
 
 class MembershipCreateForm(MembershipForm):
     person = forms.ModelChoiceField(
-        label=_("person"), queryset=Person.objects.only("id", "name").order_by("name", "id"),
+        label=_("Person"), queryset=Person.objects.only("id", "name").order_by("name", "id"),
     )
 
     class Meta(MembershipForm.Meta):

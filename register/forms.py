@@ -36,10 +36,10 @@ class AffiliationForm(ServiceModelForm):
 
 
 class EndForm(forms.Form):
-    """Ends a period: the last day it applies is the day before ``valid_to`` (exclusive)."""
+    """Ends a period on ``valid_to``, the last day it applies (validity ends are inclusive)."""
 
     valid_to = forms.DateField(label=_("End date"), widget=DateInput,
-                               help_text=_("The first day it no longer applies."))
+                               help_text=_("The last day it applies."))
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("initial", {"valid_to": timezone.localdate()})

@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from accounts.admin import ReadOnlyHistoryAdmin
+from core.admin import ReadOnlyHistoryAdmin
 
 from .models import Body, Membership, Seat
 

@@ -67,7 +67,7 @@ def test_every_read_operation_is_open(schema):
 
 def _covered_routes() -> set[tuple[str, str]]:
     """(method, path) of every API call written in the API test modules, with the f-string
-    placeholders kept as ``{…}``."""
+    placeholders as ``X``."""
     call = re.compile(
         r"""\b(get|post|patch|delete)\s*\(\s*f?["'](/api/[^"'?]*)""", re.IGNORECASE
     )
@@ -76,7 +76,7 @@ def _covered_routes() -> set[tuple[str, str]]:
     for path in API_TEST_FILES:
         text = path.read_text(encoding="utf-8")
         for method, url in call.findall(text) + row.findall(text):
-            covered.add((method.upper(), re.sub(r"\{[^}]*\}", "{}", url.rstrip("/"))))
+            covered.add((method.upper(), re.sub(r"\{[^}]*\}", "X", url.rstrip("/"))))
     return covered
 
 
@@ -84,7 +84,8 @@ def test_every_route_in_the_schema_is_exercised_by_a_test(schema):
     covered = _covered_routes()
     missing = []
     for method, path, _ in operations(schema):
-        if (method, re.sub(r"\{[^}]*\}", "{}", path)) not in covered:
+        template = re.compile("^" + re.sub(r"\\\{[^}]*\\\}", "[^/]+", re.escape(path)) + "$")
+        if not any(m == method and template.match(url) for m, url in covered):
             missing.append(f"{method} {path}")
     assert not missing, f"routes without a test: {missing}"
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
@@ -172,18 +173,25 @@ def _apply_network(row: dict, *, line, seen, actor, reason) -> str:
 
 
 def _sync_network_members(network: Network, members: list[Organisation], *, actor, reason) -> bool:
-    """Make the current membership equal ``members``: add new ones, end those no longer listed."""
+    """Make the current membership equal ``members``: add new ones, end those no longer listed.
+
+    A first membership has an unknown start (empty valid_from); an organisation that comes
+    back after its membership ended starts a new period today, next to the ended one.
+    """
+    today = timezone.localdate()  # the date current() uses
     current = {m.organisation_id: m for m in network.memberships.current()}
+    earlier = set(network.memberships.values_list("organisation_id", flat=True))
     wanted = {o.pk: o for o in members}
     changed = False
     for org_id, org in wanted.items():
         if org_id not in current:
-            history_save(NetworkMembership(network=network, organisation=org),
+            history_save(NetworkMembership(network=network, organisation=org,
+                                           valid_from=today if org_id in earlier else None),
                          actor=actor, reason=reason)
             changed = True
     for org_id, membership in current.items():
         if org_id not in wanted:
-            membership.valid_to = datetime.date.today() - datetime.timedelta(days=1)
+            membership.valid_to = today - datetime.timedelta(days=1)
             if membership.valid_from and membership.valid_from > membership.valid_to:
                 history_delete(membership, actor=actor, reason=reason)
             else:

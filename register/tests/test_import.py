@@ -366,3 +366,44 @@ def test_known_org_numbers():
     assert mod11_valid("958935420") and accepted("958935420")  # Oslo kommune
     assert not accepted("958935421")
     assert t.OrganisationFactory.build().org_number  # factories produce valid numbers
+
+
+# --- networks ------------------------------------------------------------------------------
+
+NETWORK_HEADER = ("name,slug,counties,scope,stated_member_count,certainty,members,source_url,"
+                  "source_date,note")
+
+
+def network_file(members: str) -> bytes:
+    return f"{NETWORK_HEADER}\nDigi Test,digi-test,03,,,low,{members},,,\n".encode()
+
+
+def test_network_members_removed_and_added_again(db):
+    run(COUNTIES)
+    import_bytes(one_org("municipality,0301,Oslo,03,,,,,,") + b"municipality,0302,Test,03,,,,,,\n")
+    import_bytes(network_file("0301;0302"))
+    network = Network.objects.get(slug="digi-test")
+    assert network.memberships.current().count() == 2
+
+    assert import_bytes(network_file("0301")).updated == 1
+    assert [m.organisation.number for m in network.memberships.current()] == ["0301"]
+    ended = network.memberships.get(organisation__number="0302")
+    assert ended.valid_to is not None and not ended.is_current  # ended, kept as history
+
+    assert import_bytes(network_file("0301;0302")).updated == 1  # back again
+    assert network.memberships.current().count() == 2
+    assert network.memberships.filter(organisation__number="0302").count() == 2
+    before = snapshot()
+    assert import_bytes(network_file("0301;0302")).changes == 0
+    assert snapshot() == before
+
+
+def test_network_with_unknown_member_is_rejected(counties):
+    error = rejected(network_file("0301;9999"))
+    assert [(e.line, e.column) for e in error.errors] == [(2, "members")]
+
+
+def test_crlf_line_endings_are_accepted(counties):
+    data = one_org("municipality,9901,Windows,03,,,,,,").replace(b"\n", b"\r\n")
+    assert import_bytes(data).created == 1
+    assert Organisation.objects.get(number="9901").name == "Windows"

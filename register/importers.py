@@ -13,6 +13,7 @@ import io
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from itertools import zip_longest
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
@@ -66,35 +67,53 @@ class ImportRejected(Exception):
         super().__init__("; ".join(str(e) for e in errors[:20]))
 
 
+def _position(data: bytes, pos: int) -> tuple[int, str]:
+    """The line and the header name of the column holding byte ``pos`` (best effort: a quoted
+    field spanning lines is not followed)."""
+    start = data.rfind(b"\n", 0, pos) + 1
+    fields = next(csv.reader([data[start:pos].decode("utf-8", errors="replace")]), [])
+    index = max(len(fields), 1) - 1
+    first = data.split(b"\n", 1)[0].decode("utf-8-sig", errors="replace")
+    header = next(csv.reader([first]), [])
+    column = header[index].strip() if index < len(header) else ""
+    return data[:pos].count(b"\n") + 1, column
+
+
 def decode(data: bytes) -> str:
     if len(data) > MAX_FILE_BYTES:
         raise ImportRejected([RowError(0, "", _("The file is larger than 20 MB."))])
+    if b"\x00" in data:
+        line, column = _position(data, data.index(b"\x00"))
+        raise ImportRejected([RowError(line, column, _("The file contains NUL bytes."))])
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
+        line, column = _position(data, exc.start)
         raise ImportRejected(
-            [RowError(line, "", _("The file is not UTF-8 encoded (byte %(pos)s).")
+            [RowError(line, column, _("The file is not UTF-8 encoded (byte %(pos)s).")
                       % {"pos": exc.start})]
         ) from None
 
 
 def read_csv(data: bytes) -> ParsedFile:
     text = decode(data)
-    if "\x00" in text:
-        raise ImportRejected([RowError(0, "", _("The file contains NUL bytes."))])
     csv.field_size_limit(MAX_FIELD_CHARS + 1)
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = [h.strip() for h in next(reader)]
     except StopIteration:
-        raise ImportRejected([RowError(1, "", _("The file is empty."))]) from None
+        header = []
     except csv.Error as exc:
         raise ImportRejected([RowError(1, "", str(exc))]) from None
+    if not any(header):
+        raise ImportRejected([RowError(1, "", _("The file is empty."))])
     kind = next((k for k, cols in FILE_KINDS.items() if header == cols), None)
     if kind is None:
         expected = " | ".join(",".join(cols) for cols in FILE_KINDS.values())
-        raise ImportRejected([RowError(1, "", _(
+        closest = max(FILE_KINDS.values(), key=lambda cols: len(set(cols) & set(header)))
+        column = next((found or wanted for found, wanted in zip_longest(header, closest)
+                       if found != wanted), "")
+        raise ImportRejected([RowError(1, column[:40], _(
             "Unknown header. Expected one of: %(expected)s") % {"expected": expected})])
     parsed = ParsedFile(kind=kind)
     try:
@@ -103,7 +122,10 @@ def read_csv(data: bytes) -> ParsedFile:
             if not any(v.strip() for v in values):
                 continue
             if len(values) != len(header):
-                parsed.errors.append(RowError(line, "", _(
+                # the first missing column, or the position of the first extra one
+                column = header[len(values)] if len(values) < len(header) else (
+                    f"#{len(header) + 1}")
+                parsed.errors.append(RowError(line, column, _(
                     "Expected %(n)s columns, found %(m)s.") % {"n": len(header), "m": len(values)}))
                 continue
             parsed.rows.append((line, dict(zip(header, (v.strip() for v in values), strict=True))))

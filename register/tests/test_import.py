@@ -202,15 +202,27 @@ def one_org(row: str) -> bytes:
 
 def test_wrong_header_is_rejected(counties):
     error = rejected(b"kind,nummer,name\nmunicipality,9901,X\n")
-    assert error.errors[0].line == 1
+    assert (error.errors[0].line, error.errors[0].column) == (1, "nummer")
     assert "Unknown header" in error.errors[0].message
+
+
+def test_header_with_a_missing_column_names_it(counties):
+    header = ORG_HEADER.replace(",source", "")
+    error = rejected(f"{header}\nmunicipality,9901,X,03,,,,,\n".encode())
+    assert (error.errors[0].line, error.errors[0].column) == (1, "source")
 
 
 def test_non_utf8_is_rejected_with_line(counties):
     data = one_org("municipality,9901,Oslo,03,,,,,,").replace(b"Oslo", "Øslo".encode("latin-1"))
     error = rejected(data)
-    assert error.errors[0].line == 2
+    assert (error.errors[0].line, error.errors[0].column) == (2, "name")
     assert "UTF-8" in error.errors[0].message
+
+
+def test_nul_bytes_are_rejected_with_line_and_column(counties):
+    error = rejected(one_org("municipality,9901,X,03,,,,,,\x00"))
+    assert (error.errors[0].line, error.errors[0].column) == (2, "source")
+    assert "NUL" in error.errors[0].message
 
 
 def test_byte_order_mark_is_accepted(counties):
@@ -221,7 +233,10 @@ def test_byte_order_mark_is_accepted(counties):
 
 def test_wrong_column_count_is_rejected(counties):
     error = rejected(one_org("municipality,9901,Too few,03"))
-    assert (error.errors[0].line, error.errors[0].message) == (2, "Expected 10 columns, found 4.")
+    assert (error.errors[0].line, error.errors[0].column) == (2, "org_number")  # first missing
+    assert error.errors[0].message == "Expected 10 columns, found 4."
+    error = rejected(one_org("municipality,9901,Too many,03,,,,,,,x"))
+    assert (error.errors[0].line, error.errors[0].column) == (2, "#11")
 
 
 def test_unknown_county_is_rejected(counties):
@@ -265,7 +280,7 @@ def test_control_characters_are_rejected(counties, char):
 @pytest.mark.parametrize("data", [b"", b"\xef\xbb\xbf", b"\n\n"], ids=["empty", "bom", "blank"])
 def test_empty_file_is_rejected(counties, data):
     error = rejected(data)
-    assert error.errors[0].line == 1
+    assert (error.errors[0].line, error.errors[0].message) == (1, "The file is empty.")
 
 
 def test_header_only_file_changes_nothing(counties):

@@ -140,6 +140,11 @@ def _apply_organisation(row: dict, *, line, seen, actor, reason) -> str:
         lookup = {"kind": kind, "number": "", "org_number": "", "name": row["name"]}
         values = {k: v for k, v in values.items() if k not in {"name", "org_number"}}
         values["valid_from"] = row["valid_from"]
+    if row["org_number"]:  # held by another row already: say so in the org_number column
+        holder = Organisation.objects.filter(kind=kind, org_number=row["org_number"]).first()
+        if holder and any(getattr(holder, k) != v for k, v in lookup.items()):
+            raise ValidationError({"org_number": _("Already the organisation number of "
+                                                   "%(org)s.") % {"org": holder}})
     return _update_or_create(Organisation, lookup, values, actor=actor, reason=reason)[1]
 
 

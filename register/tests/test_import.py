@@ -259,6 +259,13 @@ def test_duplicate_org_number_within_file_is_rejected(counties):
     assert [(e.line, e.column) for e in error.errors] == [(3, "org_number")]
 
 
+def test_org_number_held_by_another_organisation_is_rejected(counties):
+    import_bytes(one_org("municipality,9901,Holder,03,958935420,,,,,"))
+    error = rejected(one_org("municipality,9902,Newcomer,03,958935420,,,,,"))
+    assert [(e.line, e.column) for e in error.errors] == [(2, "org_number")]
+    assert "9901 Holder" in error.errors[0].message
+
+
 def test_too_long_field_is_rejected(counties):
     error = rejected(one_org(f"municipality,9901,{'x' * 201},03,,,,,,"))
     assert [(e.line, e.column) for e in error.errors] == [(2, "name")]
@@ -422,3 +429,36 @@ def test_crlf_line_endings_are_accepted(counties):
     data = one_org("municipality,9901,Windows,03,,,,,,").replace(b"\n", b"\r\n")
     assert import_bytes(data).created == 1
     assert Organisation.objects.get(number="9901").name == "Windows"
+
+
+# --- load_register: the shipped register and the bodies in one transaction -----------------
+
+
+def test_load_register_is_all_or_nothing(db, tmp_path, monkeypatch):
+    from register.management.commands import load_register
+
+    (tmp_path / "counties-2024.csv").write_bytes(COUNTIES.read_bytes())
+    write(tmp_path, "\n".join(org_lines(20)) + "\n", "organisations-2024.csv")
+    write(tmp_path, f"{NETWORK_HEADER}\nBroken,broken,77,,,low,,,,\n", "networks-2024.csv")
+    monkeypatch.setattr(load_register, "DATA", tmp_path)
+    before = snapshot()
+    with pytest.raises(CommandError, match="networks-2024.csv"):
+        call_command("load_register", stdout=StringIO(), stderr=StringIO())
+    assert snapshot() == before  # counties and organisations rolled back too
+
+
+def test_load_register_small_then_again_changes_nothing(db, tmp_path, monkeypatch):
+    from register.management.commands import load_register
+
+    (tmp_path / "counties-2024.csv").write_bytes(COUNTIES.read_bytes())
+    write(tmp_path, "\n".join(org_lines(20)) + "\n", "organisations-2024.csv")
+    write(tmp_path, network_file("1101;1103").decode(), "networks-2024.csv")
+    monkeypatch.setattr(load_register, "DATA", tmp_path)
+    call_command("load_register", stdout=StringIO(), stderr=StringIO())
+    assert Organisation.objects.count() == 20 and Network.objects.count() == 1
+    assert apps.get_model("structure", "Body").objects.count() > 5
+    before = snapshot()
+    out = StringIO()
+    call_command("load_register", stdout=out, stderr=StringIO())
+    assert "bodies: 0 created, 0 updated" in out.getvalue()
+    assert snapshot() == before

@@ -11,6 +11,7 @@ Three parts:
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import re
@@ -424,6 +425,16 @@ def format_csp(messages: list[str]) -> str:
         shown = ", ".join(pages[:8]) + (f" and {len(pages) - 8} more" if len(pages) > 8 else "")
         lines.append(f"    on: {shown}")
     return "\n".join(lines)
+
+
+def remove_stale_screenshots(older_than: float) -> None:
+    """Screenshots from earlier runs (a page renamed or gone) would pass for current ones. By
+    age, not all at once, so parallel workers of this run keep each other's files."""
+    if SCREENSHOTS.is_dir():
+        for png in SCREENSHOTS.glob("*.png"):
+            with contextlib.suppress(FileNotFoundError):
+                if png.stat().st_mtime < older_than:
+                    png.unlink()
 
 
 def screenshot_name(*parts: str) -> Path:

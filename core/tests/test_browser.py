@@ -25,6 +25,7 @@ pytestmark = pytest.mark.browser
 LANGUAGES = ["nb", "en"]
 DEMO_ADMIN = ("admin", "samstyring-demo")  # created by load_demo
 LOGIN_PATH = "/logg-inn/"
+_STARTED = time.time()  # screenshots older than this run are removed, so none is stale
 
 
 # --- fixtures --------------------------------------------------------------------------------
@@ -38,6 +39,7 @@ def browser():
 
     # Playwright's sync API keeps an event loop in this thread; Django would then refuse ORM
     # calls (SynchronousOnlyOperation) from the test thread. Only for this module.
+    bs.remove_stale_screenshots(older_than=_STARTED)
     mp = pytest.MonkeyPatch()
     mp.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     playwright = sync_playwright().start()
@@ -204,7 +206,8 @@ class Session:
         bs.save_report(f"{self.mode}-{self.lang}", self.findings, {
             "checked": self.checked, "csp": self.watch.csp, "problems": self.problems,
             "external": sorted(set(self.watch.external)), "js_errors": self.js_errors})
-        print(f"\n{name}: checked {len(self.checked)} page state(s)")
+        if self.checked:
+            print(f"\n{name}: checked {len(self.checked)} page state(s); slowest:")
         for total, axe, shot, where in sorted(self.timings, reverse=True)[:8]:
             print(f"  {total:5.1f}s (axe {axe:4.1f}s, screenshot {shot:4.1f}s) {where}")
         if self.notes():

@@ -468,9 +468,6 @@ def test_list_queries_do_not_grow_with_rows(client, db, make, url, small, large)
     assert _queries(client, url) == few
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "core.history.change_log diffs the predecessors m2m field with two queries per history "
-    "row (simple-history's diff_against); see the proposed fix in core/history.py"))
 def test_organisation_history_queries_do_not_grow_with_changes(client, db):
     org = _history(3)
     url = f"/api/organisations/{org.pk}/history?page_size=500"

@@ -251,9 +251,6 @@ def test_organisation_detail_queries_bounded(client, admin_user):
     assert _queries(client, small) == _queries(client, large) < 25
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "core.history.change_log diffs many-to-many history (predecessors) with two queries per "
-    "history record; bounded by the 50 entries shown, but not constant"))
 def test_organisation_detail_queries_bounded_with_many_predecessor_changes(client):
     small = _organisation_with(1)
     large = _organisation_with(1)

@@ -23,3 +23,20 @@ class SessionTimeoutMiddleware:
                 if last is None or now - last > 60:
                     request.session[self.KEY] = now
         return self.get_response(request)
+
+
+class NorwegianFirstMiddleware:
+    """Pages are in Norwegian bokmål unless the visitor chose another language (cookie).
+
+    The browser's Accept-Language is ignored for pages, so an English-language browser still
+    meets the Norwegian service first; API clients may still ask for English error messages.
+    Runs before LocaleMiddleware.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not request.path.startswith("/api/"):
+            request.META.pop("HTTP_ACCEPT_LANGUAGE", None)
+        return self.get_response(request)

@@ -13,6 +13,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 
+
 class _System:
     """The operator at the command line (management commands, scheduled jobs): all permissions.
 

@@ -17,7 +17,9 @@ MUNICIPALITY_SOURCE = (
     "(KLASS 582/1236); folketall 1.1.2024 (tredjeparts datasett, samsvarer med SSB 07459)"
 )
 COUNTY_SOURCE = "SSB KLASS 104 (2024)"
-COUNTY_MUNICIPALITY_SOURCE = "SSB KLASS 104 (2024); organisasjonsnummer fra FINT (fylkeskommunenes integrasjonsplattform)"
+COUNTY_MUNICIPALITY_SOURCE = (
+    "SSB KLASS 104 (2024); organisasjonsnummer fra FINT (fylkeskommunenes integrasjonsplattform)"
+)
 REESTABLISHED = "2024-01-01"
 TRANSLIT = str.maketrans({"ø": "o", "Ø": "O", "æ": "ae", "Æ": "Ae", "å": "a", "Å": "A"})
 CERTAINTY = {"middels": "medium", "lav": "low", "høy": "high"}

@@ -68,7 +68,8 @@ def _check_overlap(membership: Membership) -> None:
     """A seat holds at most one person at a time."""
     clashes = Membership.objects.filter(seat=membership.seat).exclude(pk=membership.pk)
     if membership.valid_to:
-        clashes = clashes.filter(Q(valid_from__isnull=True) | Q(valid_from__lte=membership.valid_to))
+        clashes = clashes.filter(
+            Q(valid_from__isnull=True) | Q(valid_from__lte=membership.valid_to))
     if membership.valid_from:
         clashes = clashes.filter(Q(valid_to__isnull=True) | Q(valid_to__gte=membership.valid_from))
     clash = clashes.select_related("person").first()
@@ -121,7 +122,8 @@ def bodies_load(*, actor, data: str, source: str) -> dict[str, int]:
         }
         body = bodies.get(row["slug"])
         if body is None:
-            body = history_save(Body(slug=row["slug"], **values), actor=actor, reason=f"load {source}")
+            body = history_save(Body(slug=row["slug"], **values), actor=actor,
+                                reason=f"load {source}")
             counts["created"] += 1
         elif assign(body, values, set(values)):
             history_save(body, actor=actor, reason=f"load {source}")

@@ -1,8 +1,8 @@
 from pathlib import Path
 
-from core.access import SYSTEM
 from django.core.management.base import BaseCommand, CommandError
 
+from core.access import SYSTEM
 from register.importers import ImportRejected
 from register.services import register_import
 
@@ -26,7 +26,9 @@ class Command(BaseCommand):
         except ImportRejected as exc:
             for error in exc.errors:
                 self.stderr.write(f"{file}: {error}")
-            raise CommandError(f"{file}: rejected, {len(exc.errors)} error(s); nothing was changed.") from None
+            raise CommandError(
+                f"{file}: rejected, {len(exc.errors)} error(s); nothing was changed."
+            ) from None
         prefix = "dry run, nothing changed: " if dry_run else ""
         self.stdout.write(
             f"{file}: {prefix}{result.kind}: {result.created} created, {result.updated} updated, "

@@ -13,7 +13,8 @@ FILES = ["counties-2024.csv", "organisations-2024.csv", "networks-2024.csv"]
 
 
 class Command(BaseCommand):
-    help = "Load the shipped 2024 register (counties, organisations, networks) and the model's bodies."
+    help = ("Load the shipped 2024 register (counties, organisations, networks) and the "
+            "model's bodies.")
 
     def handle(self, *args, **options):
         with transaction.atomic():

@@ -84,8 +84,9 @@ class Command(BaseCommand):
             if secretary:
                 seat = services.seat_create(actor=SYSTEM, body=body, data={
                     "role": SeatRole.SECRETARY, "sort_order": 99})
-                person = history_save(Person(name=f"{rng.choice(FIRST)} {rng.choice(LAST)} (demo KS)",
-                                             is_demo=True), actor=SYSTEM, reason="demo")
+                name = f"{rng.choice(FIRST)} {rng.choice(LAST)} (demo KS)"
+                person = history_save(Person(name=name, is_demo=True), actor=SYSTEM,
+                                      reason="demo")
                 history_save(Affiliation(person=person, organisation=ks, title="Seniorrådgiver"),
                              actor=SYSTEM, reason="demo")
                 services.membership_create(actor=SYSTEM, seat=seat, data={
@@ -109,7 +110,7 @@ class Command(BaseCommand):
 
     def _print_logins(self):
         self.stdout.write(
-            "Demo logins (password for all: %s): admin (KS secretariat), kontakt-oslo "
-            "(contact, Oslo), kontakt-bergen (contact, Bergen), sekretar-kommit "
-            "(secretary, KommIT-rådet)" % DEMO_PASSWORD
+            f"Demo logins (password for all: {DEMO_PASSWORD}): admin (KS secretariat), "
+            "kontakt-oslo (contact, Oslo), kontakt-bergen (contact, Bergen), sekretar-kommit "
+            "(secretary, KommIT-rådet)"
         )

@@ -64,8 +64,12 @@ def test_no_sniffing_no_framing_and_a_referrer_policy(response):
     assert response.headers["Cross-Origin-Opener-Policy"] == "same-origin"
 
 
-def test_pages_carry_no_inline_script(client, db):
-    html = client.get("/").content.decode()
+@pytest.mark.parametrize("url", ["/", "/organisasjoner/", "/fylker/", "/nettverk/", "/organer/",
+                                 "/om/", "/tilgjengelighet/", "/logg-inn/"])
+def test_pages_carry_no_inline_script(client, db, url):
+    response = client.get(url)
+    assert response.status_code == 200
+    html = response.content.decode()
     assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html), "inline <script> element"
     assert not re.search(r"\son[a-z]+\s*=", html), "inline event handler attribute"
     assert "javascript:" not in html.lower()

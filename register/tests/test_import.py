@@ -462,3 +462,11 @@ def test_load_register_small_then_again_changes_nothing(db, tmp_path, monkeypatc
     call_command("load_register", stdout=out, stderr=StringIO())
     assert "bodies: 0 created, 0 updated" in out.getvalue()
     assert snapshot() == before
+
+
+def test_samstyring_console_command_accepts_hyphenated_name(db, capsys):
+    from config.cli import main
+
+    assert main(["samstyring", "import-register", str(COUNTIES), "--dry-run"]) == 0
+    assert "dry run, nothing changed: counties: 15 created" in capsys.readouterr().out
+    assert County.objects.count() == 0

@@ -1,6 +1,7 @@
 """The front page, the layout and the site's static pages."""
 
 import pytest
+from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 
@@ -84,6 +85,7 @@ def test_about_page_links_the_api(client):
 
 def test_english_and_norwegian_both_render(client):
     for language in ["nb", "en"]:
-        response = client.get(reverse("core:home"), HTTP_ACCEPT_LANGUAGE=language)
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+        response = client.get(reverse("core:home"))
         assert response.status_code == 200
         assert f'<html lang="{language}"' in response.content.decode()

@@ -1,5 +1,6 @@
 """The structure of the co-governance model: bodies, their seats and who sits in them."""
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -55,6 +56,14 @@ class Body(ValidityPeriod):
 
     def get_absolute_url(self):
         return reverse("structure:body_detail", args=[self.slug])
+
+    def clean(self):
+        node, seen = self.parent, {self.pk}
+        while node is not None:
+            if node.pk in seen:
+                raise ValidationError({"parent": _("The reporting line would form a cycle.")})
+            seen.add(node.pk)
+            node = node.parent
 
     def ancestors(self) -> list["Body"]:
         chain, node, seen = [], self.parent, {self.pk}

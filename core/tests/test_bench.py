@@ -1,0 +1,46 @@
+"""bench/pages.py runs on a tiny dataset and reports every public page and API read."""
+
+import datetime
+import json
+
+import pytest
+from django.urls import get_resolver
+
+from bench import pages
+from config.api import api
+from core import testing as t
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def tiny_dataset():
+    org = t.OrganisationFactory(number="0301", name="Oslo")
+    t.NetworkMembershipFactory(organisation=org)
+    person = t.AffiliationFactory(organisation=org).person
+    t.MembershipFactory(person=person, organisation=org, valid_to=datetime.date(2099, 1, 1))
+
+
+def test_smoke_run_reports_ratio_and_queries_for_every_page(tiny_dataset, tmp_path, capsys):
+    out = tmp_path / "pages.json"
+    code = pages.main(["--smoke", "--out", str(out)])
+    assert code in (0, 1)  # wall-clock budgets depend on the machine; not asserted here
+
+    report = json.loads(out.read_text(encoding="utf-8"))
+    names = {row["name"] for row in report["pages"]}
+    routes = {f"{ns}:{p.name}" for ns, p in pages._walk(get_resolver("config.urls").url_patterns)}
+    gets = {"GET " + route for route, ops in api.get_openapi_schema()["paths"].items()
+            if "get" in ops}
+    assert routes and routes | gets <= names
+    assert {"GET /api/organisations", "GET /api/memberships", "core:home"} <= names
+    for row in report["pages"]:
+        assert row["status"] == 200, row
+        assert row["p95_ratio"] > 0 and isinstance(row["queries"], int)
+        assert row["ok"] == (f"{row['name']} (" not in " ".join(report["breaches"]))
+    assert report["trivial"]["p95_ms"] > 0 and report["requests"] == 5
+    assert "trivial view" in capsys.readouterr().out
+
+
+def test_empty_database_is_a_clear_error(tmp_path, capsys):
+    assert pages.main(["--smoke", "--out", str(tmp_path / "x.json")]) == 2
+    assert "generate the scale data first" in capsys.readouterr().err

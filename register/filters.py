@@ -21,6 +21,13 @@ class OrganisationFilter(django_filters.FilterSet):
     ordering = django_filters.OrderingFilter(
         label=_("Sort by"),
         fields=(("number", "number"), ("name", "name"), ("population", "population")),
+        # Explicit lazy labels: django-filter formats its default "(descending)" labels once, at
+        # import, in whatever language is active then, and has no Norwegian catalogue.
+        field_labels={
+            "number": _("Number"), "-number": _("Number (descending)"),
+            "name": _("Name"), "-name": _("Name (descending)"),
+            "population": _("Population"), "-population": _("Population (descending)"),
+        },
     )
 
     class Meta:

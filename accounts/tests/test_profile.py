@@ -1,6 +1,7 @@
 """My page: who am I, my roles, API tokens shown once and revoked only by their owner."""
 
 import pytest
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.test import Client
 from django.urls import reverse
@@ -23,7 +24,9 @@ def test_profile_requires_login(db):
 
 
 def test_profile_lists_grants_with_links_to_the_scope(contact_a, org_a):
-    html = client_for(contact_a).get(reverse("accounts:profile")).content.decode()
+    client = client_for(contact_a)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"  # asserted in English; pages default to nb
+    html = client.get(reverse("accounts:profile")).content.decode()
     assert contact_a.username in html
     assert "Organisation contact" in html
     assert reverse("register_edit:organisation_people", args=[org_a.pk]) in html

@@ -26,6 +26,7 @@ def model():
 
 
 def test_home_shows_key_figures_and_model_diagram(client, model):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"  # asserted in English; pages default to nb
     t.OrganisationFactory.create_batch(4)
     t.OrganisationFactory(kind=OrganisationKind.COUNTY_MUNICIPALITY)
     t.NetworkFactory.create_batch(2)
@@ -73,6 +74,7 @@ def test_layout_shows_the_logged_in_user(client, admin_user):
 
 
 def test_accessibility_statement(client):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"  # asserted in English; pages default to nb
     html = client.get(reverse("core:accessibility")).content.decode()
     for text in ["(WCAG) 2.1", "level AA", "axe-core", "post@ks.no"]:
         assert text in html

@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 
@@ -69,6 +70,7 @@ def register_sample():
 
 
 def test_list_unfiltered_shows_all_current_organisations(client, register_sample):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"  # asserted in English; pages default to nb
     t.OrganisationFactory(name="Nedlagt kommune", valid_to=datetime.date(2020, 1, 1))
     response = get(client, "organisation_list")
     assert names_in(response) == {"Bodø", "Bergen", "Voss", "Vestland fylkeskommune"}
@@ -106,6 +108,7 @@ def test_filter_form_has_labels(client, register_sample):
 
 
 def test_paging(client):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"  # asserted in English; pages default to nb
     t.OrganisationFactory.create_batch(25)
     response = get(client, "organisation_list", page_size="10", page="3")
     assert response.status_code == 200
@@ -126,6 +129,7 @@ def test_bad_paging_parameters_are_404(client, params):
 # --- organisation detail ---------------------------------------------------------------------
 
 def test_organisation_detail_facts(client):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"  # asserted in English; pages default to nb
     old = t.OrganisationFactory(name="Gamle Haram", valid_to=datetime.date(2020, 1, 1))
     organisation = t.OrganisationFactory(
         name="Guovdageaidnu - Kautokeino", org_number="", source="SSB KLASS 131 (2024)",
@@ -180,6 +184,7 @@ def test_person_contact_details_hidden_for_anonymous_shown_for_admin(client, adm
 
 
 def test_person_page_marks_demo_people_and_lists_memberships(client):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"  # asserted in English; pages default to nb
     person = t.PersonFactory(name="Kari Demo", is_demo=True)
     current = t.MembershipFactory(person=person, is_demo=True)
     past = t.MembershipFactory(person=person, valid_from=datetime.date(2015, 1, 1),
@@ -202,6 +207,7 @@ def test_county_detail_lists_municipalities_county_municipality_and_networks(
 
 
 def test_network_detail_shows_certainty_source_and_members(client, register_sample):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"  # asserted in English; pages default to nb
     network = register_sample["network"]
     network.source_url = "https://example.invalid/a ; https://example.invalid/b"
     network.source_date = "2021"

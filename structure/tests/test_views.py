@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 
@@ -34,6 +35,7 @@ def test_body_list_shows_bodies_with_parent_and_member_count(client):
 
 
 def test_body_detail(client):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"  # asserted in English; pages default to nb
     parent = t.BodyFactory(name="Hovedstyret")
     body = t.BodyFactory(parent=parent, mandate="Første avsnitt.\n\nAndre avsnitt.",
                          mandate_date=datetime.date(2019, 1, 15))
@@ -58,6 +60,7 @@ def test_body_detail(client):
 
 
 def test_body_detail_marks_demo_memberships(client):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"  # asserted in English; pages default to nb
     membership = t.MembershipFactory(is_demo=True)
     html = client.get(membership.seat.body.get_absolute_url()).content.decode()
     assert "Demo data" in html

@@ -44,7 +44,7 @@ lint: install
 
 ## Refresh the Norwegian/English message catalogues (needs GNU gettext).
 messages: install
-	$(BIN)/samstyring makemessages -l nb -l en --ignore=.venv --ignore=node_modules
+	$(BIN)/samstyring makemessages -l nb --ignore=.venv --ignore=node_modules
 	$(BIN)/samstyring compilemessages --ignore=.venv
 
 ## Refresh the vendored front-end assets from npm (committed under static/vendor).

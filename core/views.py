@@ -68,6 +68,7 @@ def history_context(obj, *, show_private: bool = False) -> dict:
     """
     entries = change_log(obj, show_private=show_private, limit=HISTORY_LIMIT + 1)
     _name_references(type(obj), entries[:HISTORY_LIMIT])
+    _label_values(type(obj), entries[:HISTORY_LIMIT])
     return {"history": entries[:HISTORY_LIMIT], "history_truncated": len(entries) > HISTORY_LIMIT,
             "history_limit": HISTORY_LIMIT}
 
@@ -102,6 +103,28 @@ def _name_references(model, entries) -> None:
     for change, target, key in changes:
         change.old = _label(change.old, key, names[target])
         change.new = _label(change.new, key, names[target])
+
+
+def _label_values(model, entries) -> None:
+    """Show stored codes as people read them: choice labels, yes/no, dates in the locale."""
+    for entry in entries:
+        for change in entry.changes:
+            try:
+                field = model._meta.get_field(change.field)
+            except FieldDoesNotExist:
+                continue
+            change.old = _display(field, change.old)
+            change.new = _display(field, change.new)
+
+
+def _display(field, value):
+    if value in (None, ""):
+        return value
+    if getattr(field, "choices", None):
+        return dict(field.flatchoices).get(value, value)
+    if isinstance(value, bool):
+        return _("Yes") if value else _("No")
+    return value
 
 
 def _ids(value, key) -> list:

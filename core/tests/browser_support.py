@@ -50,6 +50,14 @@ SKIP_PREFIXES = ("/admin/", "/api/", "/i18n/")
 KEEP = ("/api/docs",)
 EDIT_PREFIX = "/rediger/"
 
+# Known violations inside third-party widgets we serve but do not write, named rule by rule and
+# listed under "Known limitations" in the accessibility statement (templates/core/
+# accessibility.html). Swagger UI, the interactive API documentation, nests buttons and uses
+# low-contrast grey text. Every other rule on these pages, and every rule elsewhere, still fails.
+THIRD_PARTY_EXCEPTIONS: dict[str, set[str]] = {
+    "/api/docs": {"nested-interactive", "color-contrast"},
+}
+
 # Route arguments that are not keys of a register object: name -> value. Add here when a new
 # route takes, say, a year; discovery fails loudly until it can fill every argument.
 EXTRA_VALUES: dict[str, list] = {"year": [2024]}
@@ -346,13 +354,14 @@ class Finding:
         return "\n".join(lines)
 
 
-def run_axe(page, where: str, label: str) -> list[Finding]:
+def run_axe(page, where: str, label: str, path: str = "") -> list[Finding]:
     from axe_playwright_python.sync_playwright import Axe
 
     response = Axe().run(page, options=AXE_OPTIONS).response
     findings = []
+    excepted = THIRD_PARTY_EXCEPTIONS.get(path, set())
     for v in response["violations"]:
-        if v.get("impact") not in FAILING_IMPACTS:
+        if v.get("impact") not in FAILING_IMPACTS or v["id"] in excepted:
             continue
         findings.append(Finding(
             where=where, page=label, rule=v["id"], impact=v["impact"], help=v["help"],

@@ -126,7 +126,7 @@ class Session:
             if not (lang or "").lower().startswith(self.lang):
                 self.problems.append(f"{where}: <html lang={lang!r}>, expected {self.lang!r}")
             t_axe = time.monotonic()
-            self.findings += bs.run_axe(self.page, where, label)
+            self.findings += bs.run_axe(self.page, where, label, path)
             t_shot = time.monotonic()
             self.checked.append(where)
             if shot:

@@ -313,3 +313,16 @@ def test_person_detail_queries_bounded(client):
     t.MembershipFactory.create_batch(30, person=person)
     t.AffiliationFactory.create_batch(30, person=person)
     assert small == _queries(client, url) < 25
+
+
+def test_change_log_shows_choice_labels_and_yes_no_not_stored_codes(client):
+    person = t.PersonFactory(is_demo=False)
+    t.AffiliationFactory(person=person)
+    person.is_demo = True
+    person.save()
+    organisation = t.OrganisationFactory(kind=OrganisationKind.MUNICIPALITY)
+    url = reverse("register:organisation_detail", args=[organisation.pk])
+    html = client.get(url).content.decode()
+    assert ">Kommune<" in html and ">municipality<" not in html
+    html = client.get(reverse("register:person_detail", args=[person.pk])).content.decode()
+    assert ">Nei<" in html and ">Ja<" in html and ">True<" not in html

@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 HOST   ?= 127.0.0.1:8000
 
-.PHONY: run setup install db test test-fast lint messages assets bench clean
+.PHONY: run setup install db test test-fast lint messages assets bench bench-smoke clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -53,6 +53,22 @@ assets:
 	cp node_modules/@digdir/designsystemet-css/dist/src/index.css static/vendor/designsystemet/designsystemet.css
 	cp node_modules/@ks-digital/designsystem-themes/dist/themes/ksdigital.css static/vendor/ks/ksdigital.css
 	cp node_modules/htmx.org/dist/htmx.min.js static/vendor/htmx/htmx.min.js
+
+## Page benchmark on national-scale data (DATABASE_URL must point to a scratch database).
+bench: install
+	$(BIN)/samstyring migrate --noinput -v0
+	$(BIN)/samstyring load-register
+	$(BIN)/samstyring generate-scale --years 20 --seed 1 --replace
+	$(BIN)/python bench/pages.py
+
+## Smoke run of the page benchmark on a small generated set (CI).
+SMOKE_DB := sqlite:////tmp/samstyring-bench-smoke.sqlite3
+bench-smoke: install
+	rm -f /tmp/samstyring-bench-smoke.sqlite3
+	DATABASE_URL=$(SMOKE_DB) $(BIN)/samstyring migrate --noinput -v0
+	DATABASE_URL=$(SMOKE_DB) $(BIN)/samstyring load-register
+	DATABASE_URL=$(SMOKE_DB) $(BIN)/samstyring generate-scale --small --seed 1
+	DATABASE_URL=$(SMOKE_DB) $(BIN)/python bench/pages.py --smoke --report-only --out bench/out/pages-smoke.json
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles

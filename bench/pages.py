@@ -41,6 +41,8 @@ P95_RATIO_BUDGET = 10
 QUERY_BUDGET = 25
 PUBLIC_NAMESPACES = {"core", "register", "structure"}
 TRIVIAL_URL = "/__bench__/trivial/"
+# Routes of those namespaces that are not pages, with the reason (no page is skipped silently).
+NOT_PAGES = {"core:set_language": "the language switch: a redirect setting a cookie"}
 # Extra variants of list pages worth their own line (the largest page a visitor can choose).
 VARIANTS = {"register:organisation_list": ["?page_size=200"]}
 
@@ -124,6 +126,8 @@ def page_targets(cache: dict) -> list[dict]:
     targets = []
     for namespace, pattern in _walk(get_resolver(__name__).url_patterns):
         name = f"{namespace}:{pattern.name}"
+        if name in NOT_PAGES:
+            continue
         kwargs = {}
         for kwarg in pattern.pattern.regex.groupindex:
             if pattern.name not in PAGE_SUBJECTS:

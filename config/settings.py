@@ -218,5 +218,13 @@ LOGGING = {
     "loggers": {"axes": {"level": "WARNING"}},
 }
 
+# The page cache of anonymous public pages (core.cache, docs/decisions/0004-caching.md).
+# Per-process memory by default; CACHE_URL (e.g. redis://…, or dummycache:// to switch it off)
+# shares it between processes. Keys include the data version, so no entry is ever stale.
+CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://samstyring")}
+CACHES["default"].setdefault("TIMEOUT", 60 * 60)
+if CACHES["default"]["BACKEND"].endswith("LocMemCache"):
+    CACHES["default"].setdefault("OPTIONS", {}).setdefault("MAX_ENTRIES", 2000)
+
 NINJA_PAGINATION_MAX_LIMIT = 500
 API_PAGE_SIZE_MAX = 500

@@ -1,11 +1,17 @@
 """The front page and the site's static pages (about, accessibility statement)."""
 
+from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist
 from django.core.paginator import InvalidPage, Paginator
-from django.http import Http404
+from django.db import connection
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import check_for_language
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 
+from core.cache import public_page
 from core.history import change_log
 from register.selectors import key_figures
 from structure.selectors import model_diagram
@@ -15,18 +21,53 @@ def _count_nodes(nodes: list[dict]) -> int:
     return sum(1 + _count_nodes(node["children"]) for node in nodes)
 
 
+@public_page
 def home(request):
     tree = model_diagram()
     figures = key_figures() | {"bodies": _count_nodes(tree)}
     return render(request, "core/home.html", {"tree": tree, "figures": figures})
 
 
+@public_page
 def about(request):
     return render(request, "core/about.html")
 
 
+@public_page
 def accessibility(request):
     return render(request, "core/accessibility.html")
+
+
+@never_cache
+def healthz(request):
+    """For load balancers and monitoring: "ok" when the process serves and the database answers."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        cursor.fetchone()
+    return HttpResponse("ok", content_type="text/plain")
+
+
+def set_language(request):
+    """The language switch: ``?language=en&next=/path`` sets the language cookie and goes back.
+
+    Links, not a POST form, so public pages carry no CSRF token and can be shared from the page
+    cache (docs/decisions/0004-caching.md). Choosing a language changes nothing but the visitor's
+    own preference, so a forged link can do no harm; ``next`` must stay on this site.
+    """
+    language = request.GET.get("language", "")
+    target = request.GET.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+                                           require_https=request.is_secure()):
+        target = "/"
+    response = HttpResponseRedirect(target)
+    if check_for_language(language) and language in dict(settings.LANGUAGES):
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME, language, max_age=settings.LANGUAGE_COOKIE_AGE,
+            path=settings.LANGUAGE_COOKIE_PATH, domain=settings.LANGUAGE_COOKIE_DOMAIN,
+            secure=settings.LANGUAGE_COOKIE_SECURE, httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+            samesite=settings.LANGUAGE_COOKIE_SAMESITE)
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 def paginate(request, queryset, *, default_size: int = 50, min_size: int = 10,

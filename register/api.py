@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema
+from ninja.decorators import decorate_view
 from ninja.pagination import paginate
 from ninja.responses import Status
 
@@ -29,6 +30,7 @@ from core.api import (
     reader,
     write,
 )
+from core.cache import public_page
 
 from . import selectors, services
 from .models import Affiliation, Organisation, OrganisationKind, Person
@@ -241,6 +243,7 @@ def _patch_data(payload: InputSchema) -> dict:
 # --- Organisations ------------------------------------------------------------------------------
 
 
+@decorate_view(public_page)
 @router.get("/organisations", response=read(list[OrganisationOut]), summary="List organisations")
 @paginate(PagePagination)
 def organisation_list(request, filters: Query[OrganisationFilters]):
@@ -254,11 +257,13 @@ def organisation_list(request, filters: Query[OrganisationFilters]):
     return organisations
 
 
+@decorate_view(public_page)
 @router.get("/organisations/{id}", response=read(OrganisationDetailOut))
 def organisation_detail(request, id: Id):
     return selectors.organisation_detail(pk=id)
 
 
+@decorate_view(public_page)
 @router.get("/organisations/{id}/history", response=read(list[ChangeOut]),
             summary="Change history of an organisation")
 @paginate(PagePagination)
@@ -278,23 +283,27 @@ def organisation_update(request, id: Id, payload: OrganisationPatchIn):
 # --- Counties and networks ----------------------------------------------------------------------
 
 
+@decorate_view(public_page)
 @router.get("/counties", response=read(list[CountyOut]))
 @paginate(PagePagination)
 def county_list(request):
     return selectors.county_list()
 
 
+@decorate_view(public_page)
 @router.get("/counties/{number}", response=read(CountyDetailOut))
 def county_detail(request, number: CountyNumber):
     return selectors.county_with_organisations(number=number)
 
 
+@decorate_view(public_page)
 @router.get("/networks", response=read(list[NetworkOut]), summary="List regional networks")
 @paginate(PagePagination)
 def network_list(request):
     return selectors.network_list()
 
 
+@decorate_view(public_page)
 @router.get("/networks/{slug}", response=read(NetworkDetailOut))
 def network_detail(request, slug: Slug):
     network = selectors.network_with_count(slug=slug)
@@ -305,6 +314,7 @@ def network_detail(request, slug: Slug):
 # --- People and affiliations --------------------------------------------------------------------
 
 
+@decorate_view(public_page)
 @router.get("/people/{id}", response={**read(PersonContactOut | PersonOut), 401: ErrorOut},
             summary="A person (contact details only for authorised users)")
 def person_detail(request, id: Id):

@@ -9,6 +9,7 @@ from django.http import Http404
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
+from core.cache import public_page
 from core.views import history_context, paginate
 from structure.selectors import memberships_of_organisation, memberships_of_person
 
@@ -24,6 +25,7 @@ def _label_empty_choices(form) -> None:
             field.widget.choices = field.choices  # the widget holds a copy made before this
 
 
+@public_page
 def organisation_list(request):
     filterset, queryset = selectors.organisation_list(actor=request.user, filters=request.GET)
     _label_empty_choices(filterset.form)
@@ -36,6 +38,7 @@ def organisation_list(request):
     }, status=status)
 
 
+@public_page
 def organisation_detail(request, pk: int):
     try:
         organisation = selectors.organisation_detail(pk=pk)
@@ -52,6 +55,7 @@ def organisation_detail(request, pk: int):
     })
 
 
+@public_page
 def county_list(request):
     county_municipalities = selectors.county_municipalities_by_county()
     counties = list(selectors.county_list())
@@ -60,6 +64,7 @@ def county_list(request):
     return render(request, "register/county_list.html", {"counties": counties})
 
 
+@public_page
 def county_detail(request, number: str):
     try:
         county = selectors.county_detail(number=number)
@@ -76,10 +81,12 @@ def county_detail(request, number: str):
     })
 
 
+@public_page
 def network_list(request):
     return render(request, "register/network_list.html", {"networks": selectors.network_list()})
 
 
+@public_page
 def network_detail(request, slug: str):
     try:
         network = Network.objects.prefetch_related("counties").get(slug=slug)
@@ -92,6 +99,7 @@ def network_detail(request, slug: str):
     })
 
 
+@public_page
 def person_detail(request, pk: int):
     try:
         person = selectors.person_detail(pk=pk)

@@ -9,6 +9,7 @@ import datetime
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema
+from ninja.decorators import decorate_view
 from ninja.pagination import paginate
 from ninja.responses import Status
 
@@ -24,6 +25,7 @@ from core.api import (
     read,
     write,
 )
+from core.cache import public_page
 from register.api import OrganisationRef
 from register.models import Organisation, Person
 
@@ -213,17 +215,20 @@ def _seat(pk: int) -> Seat:
 # --- Bodies -------------------------------------------------------------------------------------
 
 
+@decorate_view(public_page)
 @router.get("/bodies", response=read(list[BodyOut]), summary="List current bodies")
 @paginate(PagePagination)
 def body_list(request):
     return selectors.body_list()
 
 
+@decorate_view(public_page)
 @router.get("/bodies/{slug}", response=read(BodyDetailOut))
 def body_detail(request, slug: Slug):
     return selectors.body_detail(slug=slug)
 
 
+@decorate_view(public_page)
 @router.get("/bodies/{slug}/history", response=read(list[ChangeOut]),
             summary="Change history of a body")
 @paginate(PagePagination)
@@ -243,6 +248,7 @@ def body_update(request, slug: Slug, payload: BodyPatchIn):
 # --- Seats --------------------------------------------------------------------------------------
 
 
+@decorate_view(public_page)
 @router.get("/seats", response=read(list[SeatOut]), summary="List seats")
 @paginate(PagePagination)
 def seat_list(request, body: Slug | None = None):
@@ -273,6 +279,7 @@ def seat_delete(request, id: Id):
 # --- Memberships --------------------------------------------------------------------------------
 
 
+@decorate_view(public_page)
 @router.get("/memberships", response=read(list[MembershipOut]), summary="List memberships")
 @paginate(PagePagination)
 def membership_list(request, filters: Query[MembershipFilters]):

@@ -3,12 +3,14 @@
 from django.http import Http404
 from django.shortcuts import render
 
+from core.cache import public_page
 from core.views import history_context
 
 from . import selectors
 from .models import Body
 
 
+@public_page
 def body_list(request):
     counts = selectors.member_counts()
     bodies = list(selectors.body_list())
@@ -17,6 +19,7 @@ def body_list(request):
     return render(request, "structure/body_list.html", {"bodies": bodies})
 
 
+@public_page
 def body_detail(request, slug: str):
     try:
         body = selectors.body_detail(slug=slug)

@@ -1,18 +1,30 @@
-"""The change log of an object, as (who, when, what changed before → after), from simple-history.
+"""The change log of an object and the records that belong to it, from simple-history.
 
-Private fields (personal contact details) are left out unless the caller may see them.
-Bounded queries: one for the history rows (with their users) and one per many-to-many field,
-whatever the number of changes (simple-history's own m2m diff queries twice per record).
+An object's log includes its own history and that of its child records (a body's seats and
+memberships, a network's memberships, an organisation's affiliations and network memberships,
+a person's affiliations), so every create, update and delete shows on the page of the object
+it concerns. Each entry says who, when, what (field before → after) and, for child records,
+which record (``subject``).
+
+Privacy: contact details (e-mail, phone) are left out unless ``show_private``; the acting
+user's name is shown only with ``show_actors`` (administrators); the public sees "user" or
+"system", since usernames may identify people.
+
+Bounded queries: per source one query for the history rows and one per many-to-many field,
+plus one for subject names, whatever the number of changes.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 PRIVATE_FIELDS = {"email", "phone"}
 TYPE_LABELS = {"+": _("Created"), "~": _("Changed"), "-": _("Deleted")}
+SKIPPED_FIELDS = {"id"}
 
 
 @dataclass
@@ -31,49 +43,139 @@ class ChangeEntry:
     type_label: str
     reason: str
     changes: list[FieldChange] = field(default_factory=list)
+    model: type[models.Model] | None = None
+    subject: str = ""  # empty for the object itself; the child record's name otherwise
+    object_id: int | None = None
+    history_id: int = 0
+
+    @property
+    def model_label(self) -> str:
+        return str(self.model._meta.verbose_name) if self.model else ""
 
 
-def _user_label(record) -> str:
-    user = record.history_user
-    return user.get_username() if user else str(_("system"))
+@dataclass
+class Source:
+    """History rows of one model that belong in a log, and how to name each child record."""
+
+    records: models.QuerySet
+    subject: Callable[[list], dict[int, str]] | None = None
 
 
-def change_log(obj, *, show_private: bool = False, limit: int = 200) -> list[ChangeEntry]:
-    """Newest first. ``limit`` bounds the page; the API pages through with offsets."""
-    records = list(
-        obj.history.select_related("history_user")
-        .order_by("-history_date", "-history_id")[: limit + 1]
-    )
-    model = type(obj)
-    m2m = _m2m_rows(obj.history.model, records)
+def change_log(obj, *, show_private: bool = False, show_actors: bool = False,
+               limit: int = 200) -> list[ChangeEntry]:
+    """Newest first, at most ``limit`` entries, over ``obj`` and its child records."""
     entries = []
-    for index, record in enumerate(records[:limit]):
-        previous = records[index + 1] if index + 1 < len(records) else None
-        changes = []
-        if previous is not None and record.history_type == "~":
-            delta = record.diff_against(previous, excluded_fields=list(m2m),
-                                        foreign_keys_are_objs=False)
-            for change in delta.changes:
-                if change.field in PRIVATE_FIELDS and not show_private:
-                    continue
-                changes.append(_field_change(model, change.field, change.old, change.new))
-            for name, rows in m2m.items():
-                old, new = rows.get(previous.pk, []), rows.get(record.pk, [])
-                if old != new:
-                    changes.append(_field_change(model, name, old, new))
-        elif record.history_type == "+":
-            for f in model._meta.concrete_fields:
-                if f.name in {"id"} or (f.name in PRIVATE_FIELDS and not show_private):
-                    continue
-                value = getattr(record, f.attname, None)
-                if value not in (None, ""):
-                    changes.append(_field_change(model, f.name, None, value))
+    for source in sources_for(obj):
+        entries += _entries(source, show_private=show_private, show_actors=show_actors)
+    entries.sort(key=lambda e: (e.when, e.history_id), reverse=True)
+    return entries[:limit]
+
+
+def change_count(obj) -> int:
+    return sum(source.records.count() for source in sources_for(obj))
+
+
+def sources_for(obj) -> list[Source]:
+    from register.models import Affiliation, Network, NetworkMembership, Organisation, Person
+    from structure.models import Body, Membership, Seat
+
+    own = Source(obj.history.all())
+    if isinstance(obj, Body):
+        seat_ids = Seat.history.filter(body_id=obj.pk).values("id")
+        return [own, Source(Seat.history.filter(body_id=obj.pk), _seat_names),
+                Source(Membership.history.filter(seat_id__in=seat_ids), _membership_names)]
+    if isinstance(obj, Network):
+        return [own, Source(NetworkMembership.history.filter(network_id=obj.pk),
+                            _names_of("organisation", Organisation))]
+    if isinstance(obj, Organisation):
+        return [own,
+                Source(Affiliation.history.filter(organisation_id=obj.pk),
+                       _names_of("person", Person)),
+                Source(NetworkMembership.history.filter(organisation_id=obj.pk),
+                       _names_of("network", Network))]
+    if isinstance(obj, Person):
+        return [own, Source(Affiliation.history.filter(person_id=obj.pk),
+                            _names_of("organisation", Organisation))]
+    return [own]
+
+
+def _entries(source: Source, *, show_private: bool, show_actors: bool) -> list[ChangeEntry]:
+    history_model = source.records.model
+    model = history_model.instance_type
+    records = list(source.records.select_related("history_user")
+                   .order_by("id", "history_date", "history_id"))
+    m2m = _m2m_rows(history_model, records)
+    subjects = source.subject(records) if source.subject and records else {}
+    entries, previous = [], None
+    for record in records:
+        if previous is not None and previous.id != record.id:
+            previous = None
+        changes = _changes(model, record, previous, m2m, show_private)
         entries.append(ChangeEntry(
-            when=record.history_date, who=_user_label(record), type=record.history_type,
+            when=record.history_date, who=_actor(record, show_actors), type=record.history_type,
             type_label=TYPE_LABELS.get(record.history_type, record.history_type),
-            reason=record.history_change_reason or "", changes=changes,
+            reason=record.history_change_reason or "", changes=changes, model=model,
+            subject=subjects.get(record.pk, "") if source.subject else "", object_id=record.id,
+            history_id=record.pk,
         ))
+        previous = record
     return entries
+
+
+def _changes(model, record, previous, m2m, show_private: bool) -> list[FieldChange]:
+    changes = []
+    if previous is not None and record.history_type == "~":
+        delta = record.diff_against(previous, excluded_fields=list(m2m),
+                                    foreign_keys_are_objs=False)
+        for change in delta.changes:
+            if change.field in PRIVATE_FIELDS and not show_private:
+                continue
+            changes.append(_field_change(model, change.field, change.old, change.new))
+        for name, rows in m2m.items():
+            old, new = rows.get(previous.pk, []), rows.get(record.pk, [])
+            if old != new:
+                changes.append(_field_change(model, name, old, new))
+    elif record.history_type == "+":
+        for f in model._meta.concrete_fields:
+            if f.name in SKIPPED_FIELDS or (f.name in PRIVATE_FIELDS and not show_private):
+                continue
+            value = getattr(record, f.attname, None)
+            if value not in (None, ""):
+                changes.append(_field_change(model, f.name, None, value))
+    return changes
+
+
+def _actor(record, show_actors: bool) -> str:
+    user = record.history_user
+    if user is None:
+        return str(_("system"))
+    return user.get_username() if show_actors else str(_("user"))
+
+
+def _names_of(fk: str, target) -> Callable[[list], dict[int, str]]:
+    """Name each child record by the row its ``fk`` points at (one query)."""
+
+    def names(records) -> dict[int, str]:
+        rows = target._default_manager.in_bulk({getattr(r, f"{fk}_id") for r in records})
+        return {r.pk: str(rows.get(getattr(r, f"{fk}_id"), f"#{getattr(r, f'{fk}_id')}"))
+                for r in records}
+
+    return names
+
+
+def _seat_names(records) -> dict[int, str]:
+    from structure.models import SeatRole
+
+    labels = dict(SeatRole.choices)
+    return {r.pk: str(labels.get(r.role, r.role)) + (f" ({r.constituency})" if r.constituency
+                                                      else "") for r in records}
+
+
+def _membership_names(records) -> dict[int, str]:
+    from register.models import Person
+
+    people = Person.objects.in_bulk({r.person_id for r in records})
+    return {r.pk: str(people.get(r.person_id, f"#{r.person_id}")) for r in records}
 
 
 def _m2m_rows(history_model, records) -> dict[str, dict[int, list[dict]]]:

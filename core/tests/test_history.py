@@ -1,13 +1,19 @@
 """core.history.change_log: who, when, what (before → after); private fields only on request."""
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from core import testing as t
-from core.history import change_log
+from core.history import change_log as full_log
 from register import services as register_services
 from structure import services as structure_services
 from structure.models import Seat
+
+
+def change_log(obj, **kwargs):
+    """The object's own entries (its children's entries are tested below), actors shown."""
+    kwargs.setdefault("show_actors", True)
+    return [entry for entry in full_log(obj, **kwargs) if not entry.subject]
 
 
 @pytest.fixture
@@ -96,3 +102,37 @@ def test_change_log_query_count_does_not_grow(person, contact_a):
     for n in range(10):
         register_services.person_update(actor=contact_a, person=person, data={"name": f"B{n}"})
     assert t.count_queries(lambda: change_log(person)) == few
+
+
+def test_public_log_names_no_user(person, contact_a):
+    """Usernames may identify people (even be e-mail addresses): the public sees "user"."""
+    with translation.override("en"):
+        entries = full_log(person)
+    assert {entry.who for entry in entries} == {"user"}
+    assert contact_a.username not in repr(entries)
+
+
+def test_log_includes_child_records_with_their_subject(person, org_a, secretary_x, body_x,
+                                                       admin_user):
+    seat = structure_services.seat_create(actor=secretary_x, body=body_x,
+                                          data={"role": "member", "constituency": "Nord"})
+    structure_services.membership_create(actor=secretary_x, seat=seat, data={
+        "person": person, "organisation": org_a})
+    body_log = full_log(body_x, show_actors=True)
+    subjects = {(entry.model.__name__, entry.subject) for entry in body_log}
+    assert ("Seat", "Medlem (Nord)") in subjects or ("Seat", "Member (Nord)") in subjects
+    assert ("Membership", "Kari Nordmann") in subjects
+    person_log = full_log(person)
+    assert ("Affiliation", str(org_a)) in {(e.model.__name__, e.subject) for e in person_log}
+    org_log = full_log(org_a)
+    assert ("Affiliation", "Kari Nordmann") in {(e.model.__name__, e.subject) for e in org_log}
+
+
+def test_child_log_query_count_does_not_grow(person, secretary_x, body_x, org_a):
+    seat = structure_services.seat_create(actor=secretary_x, body=body_x, data={"role": "member"})
+    few = t.count_queries(lambda: full_log(body_x))
+    for n in range(5):
+        other = structure_services.seat_create(actor=secretary_x, body=body_x,
+                                               data={"role": "member", "sort_order": n})
+        structure_services.seat_update(actor=secretary_x, seat=other, data={"constituency": "X"})
+    assert seat.pk and t.count_queries(lambda: full_log(body_x)) == few

@@ -251,10 +251,12 @@ def _organisation_with(n: int, *, predecessors: int = 1) -> str:
 
 def test_organisation_detail_queries_bounded(client, admin_user):
     small, large = _organisation_with(3), _organisation_with(30)
-    assert _queries(client, small) == _queries(client, large) < 25
+    # Naming rows referenced in the change log costs one query per referenced model among the
+    # entries shown (newest 50); more data can only push older kinds of entry off the page.
+    assert _queries(client, large) <= _queries(client, small) < 25
     client.force_login(admin_user)
     client.get(small)  # the first request of a session records when it was last seen
-    assert _queries(client, small) == _queries(client, large) < 25
+    assert _queries(client, large) <= _queries(client, small) < 25
 
 
 def test_organisation_detail_queries_bounded_with_many_predecessor_changes(client):

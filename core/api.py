@@ -31,7 +31,8 @@ from ninja.utils import check_csrf
 from pydantic import ConfigDict, field_validator
 
 from accounts.models import ApiToken
-from core.history import change_log
+from core.access import is_admin
+from core.history import change_count, change_log
 
 MAX_ID = 2**63 - 1  # the largest primary key any supported database stores
 PAGE_SIZE_DEFAULT = 50
@@ -165,8 +166,13 @@ class FieldChangeOut(Schema):
 
 class ChangeOut(Schema):
     when: datetime.datetime
-    who: str = Field(description="Username of the actor; 'system' for imports and commands.")
+    who: str = Field(description="Username of the actor for administrators; otherwise 'user', "
+                     "or 'system' for imports and commands (usernames may identify people).")
     type: str = Field(description="created, changed or deleted")
+    record: str = Field(description="Which record changed: the object itself ('') or one of its "
+                        "child records, by kind, e.g. 'seat', 'membership', 'affiliation'.")
+    subject: str = Field(description="The child record's name, e.g. the member's name; '' for "
+                         "the object itself.")
     reason: str
     changes: list[FieldChangeOut]
 
@@ -175,26 +181,34 @@ class ChangeOut(Schema):
         return {"+": "created", "~": "changed", "-": "deleted"}.get(obj.type, obj.type)
 
     @staticmethod
+    def resolve_record(obj):
+        return obj.model._meta.model_name if obj.subject and obj.model else ""
+
+    @staticmethod
     def resolve_changes(obj):
         return [{"field": c.field, "label": str(c.label), "old": c.old, "new": c.new}
                 for c in obj.changes]
 
 
-
 class ChangeLog:
-    """An object's change log as a sliceable sequence, so the paginator can page through it."""
+    """An object's change log (with its child records) as a sliceable sequence for paging.
 
-    def __init__(self, obj, *, show_private: bool = False):
+    Contact details appear only with ``show_private``; usernames only for administrators.
+    """
+
+    def __init__(self, obj, *, request: HttpRequest | None = None, show_private: bool = False):
         self.obj, self.show_private = obj, show_private
+        self.show_actors = request is not None and is_admin(reader(request))
 
     def count(self) -> int:
-        return self.obj.history.count()
+        return change_count(self.obj)
 
     def all(self):
         return self
 
     def __getitem__(self, page: slice):
-        return change_log(self.obj, show_private=self.show_private, limit=page.stop)[page]
+        return change_log(self.obj, show_private=self.show_private,
+                          show_actors=self.show_actors, limit=page.stop)[page]
 
 
 # --- Pagination ---------------------------------------------------------------------------------

@@ -33,7 +33,7 @@ from core.api import (
 from core.cache import public_page
 
 from . import selectors, services
-from .models import Affiliation, Organisation, OrganisationKind, Person
+from .models import Affiliation, County, Network, Organisation, OrganisationKind, Person
 
 router = Router(tags=["register"])
 CountyNumber = Annotated[str, Field(pattern=r"^[0-9]{2}$")]
@@ -268,7 +268,7 @@ def organisation_detail(request, id: Id):
             summary="Change history of an organisation")
 @paginate(PagePagination)
 def organisation_history(request, id: Id):
-    return ChangeLog(get_object_or_404(Organisation, pk=id))
+    return ChangeLog(get_object_or_404(Organisation, pk=id), request=request)
 
 
 @router.patch("/organisations/{id}", response=write(OrganisationDetailOut), auth=WRITE_AUTH,
@@ -366,3 +366,65 @@ def affiliation_update(request, id: Id, payload: AffiliationPatchIn):
 def affiliation_delete(request, id: Id):
     services.affiliation_delete(actor=actor(request), affiliation=_affiliation(id))
     return Status(204, None)
+
+
+# --- Change history of every register object ------------------------------------------------
+
+
+@decorate_view(public_page)
+@router.get("/counties/{number}/history", response=read(list[ChangeOut]),
+            summary="Change history of a county")
+@paginate(PagePagination)
+def county_history(request, number: Annotated[str, Field(pattern=r"^[0-9]{2}$")]):
+    return ChangeLog(get_object_or_404(County, number=number), request=request)
+
+
+@decorate_view(public_page)
+@router.get("/networks/{slug}/history", response=read(list[ChangeOut]),
+            summary="Change history of a network, including its memberships")
+@paginate(PagePagination)
+def network_history(request, slug: Annotated[str, Field(pattern=r"^[-a-zA-Z0-9_]{1,100}$")]):
+    return ChangeLog(get_object_or_404(Network, slug=slug), request=request)
+
+
+@decorate_view(public_page)
+@router.get("/people/{id}/history", response=read(list[ChangeOut]),
+            summary="Change history of a person (contact details only for authorised users)")
+@paginate(PagePagination)
+def person_history(request, id: Id):
+    person = get_object_or_404(Person, pk=id)
+    private = selectors.can_see_contact_details(reader(request), person)
+    return ChangeLog(person, request=request, show_private=private)
+
+
+@decorate_view(public_page)
+@router.get("/affiliations/{id}/history", response=read(list[ChangeOut]),
+            summary="Change history of an affiliation")
+@paginate(PagePagination)
+def affiliation_history(request, id: Id):
+    return ChangeLog(get_object_or_404(Affiliation, pk=id), request=request)
+
+
+# --- CSV export (appended; register/exports.py) --------------------------------------------------
+
+from core.api import ValidationErrorOut  # noqa: E402 - appended section
+
+
+@router.get("/organisations.csv", summary="Organisations as CSV",
+            openapi_extra={"responses": {200: {
+                "description": "The filtered organisation list as CSV (formula cells escaped)",
+                "content": {"text/csv": {"schema": {"type": "string"}}}}}},
+            response={422: ValidationErrorOut})
+def organisation_export(request, filters: Query[OrganisationFilters]):
+    """Current organisations as CSV, filtered exactly like the list and the register page.
+    Cells that a spreadsheet would read as a formula start with ``'`` (see register/exports.py).
+    """
+    from .exports import csv_response
+
+    filterset, organisations = selectors.organisation_list(
+        actor=actor(request), filters=filters.dict(exclude_none=True)
+    )
+    if not filterset.is_valid():
+        raise ValidationError({name: [e["message"] for e in errors]
+                               for name, errors in filterset.errors.get_json_data().items()})
+    return csv_response(organisations)

@@ -233,7 +233,7 @@ def body_detail(request, slug: Slug):
             summary="Change history of a body")
 @paginate(PagePagination)
 def body_history(request, slug: Slug):
-    return ChangeLog(get_object_or_404(Body, slug=slug))
+    return ChangeLog(get_object_or_404(Body, slug=slug), request=request)
 
 
 @router.patch("/bodies/{slug}", response=write(BodyDetailOut), auth=WRITE_AUTH,
@@ -311,3 +311,22 @@ def membership_update(request, id: Id, payload: MembershipPatchIn):
 def membership_delete(request, id: Id):
     services.membership_delete(actor=actor(request), membership=_membership(id))
     return Status(204, None)
+
+
+# --- Change history of seats and memberships --------------------------------------------------
+
+
+@decorate_view(public_page)
+@router.get("/seats/{id}/history", response=read(list[ChangeOut]),
+            summary="Change history of a seat")
+@paginate(PagePagination)
+def seat_history(request, id: Id):
+    return ChangeLog(get_object_or_404(Seat, pk=id), request=request)
+
+
+@decorate_view(public_page)
+@router.get("/memberships/{id}/history", response=read(list[ChangeOut]),
+            summary="Change history of a membership")
+@paginate(PagePagination)
+def membership_history(request, id: Id):
+    return ChangeLog(get_object_or_404(Membership, pk=id), request=request)

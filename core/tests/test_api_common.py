@@ -19,6 +19,7 @@ API_TEST_FILES = [
     ROOT / "core" / "tests" / "test_api_common.py",
     ROOT / "register" / "tests" / "test_api.py",
     ROOT / "structure" / "tests" / "test_api.py",
+    ROOT / "core" / "tests" / "test_api_history.py",
 ]
 
 

@@ -12,3 +12,8 @@ urlpatterns = [
     path("nettverk/<slug:slug>/", views.network_detail, name="network_detail"),
     path("personer/<int:pk>/", views.person_detail, name="person_detail"),
 ]
+
+from . import exports  # noqa: E402 - appended: the CSV export (register/exports.py)
+
+urlpatterns.append(path("organisasjoner/eksport.csv", exports.organisation_export,
+                        name="organisation_export"))

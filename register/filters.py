@@ -4,6 +4,8 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from core.search import folded_q
+
 from .models import County, Network, Organisation, OrganisationKind
 
 
@@ -39,8 +41,9 @@ class OrganisationFilter(django_filters.FilterSet):
         if not value:
             return queryset
         digits = value.replace(" ", "")
-        return queryset.filter(
-            Q(name__icontains=value) | Q(number=value) | Q(org_number=digits)
+        annotation, name_matches = folded_q("name", value)
+        return queryset.annotate(**annotation).filter(
+            name_matches | Q(number=value) | Q(org_number=digits)
         )
 
     def in_network(self, queryset, name, value):

@@ -328,3 +328,11 @@ def test_change_log_shows_choice_labels_and_yes_no_not_stored_codes(client):
     assert ">Kommune<" in html and ">municipality<" not in html
     html = client.get(reverse("register:person_detail", args=[person.pk])).content.decode()
     assert ">Nei<" in html and ">Ja<" in html and ">True<" not in html
+
+
+@pytest.mark.parametrize("query", ["ålesund", "ÅLESUND", "Ålesund", "lesund"])
+def test_search_ignores_case_in_norwegian_letters(client, query):
+    t.OrganisationFactory(name="Ålesund")
+    t.OrganisationFactory(name="Øygarden")
+    html = client.get(reverse("register:organisation_list"), {"q": query}).content.decode()
+    assert "Ålesund" in html and "Øygarden" not in html

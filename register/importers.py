@@ -24,7 +24,7 @@ from .models import Network, OrganisationKind
 COUNTY_COLUMNS = ["number", "name", "short_name", "valid_from", "valid_to", "note", "source"]
 ORGANISATION_COLUMNS = [
     "kind", "number", "name", "county", "org_number", "population", "population_date",
-    "valid_from", "valid_to", "source",
+    "valid_from", "valid_to", "source", "predecessors",
 ]
 NETWORK_COLUMNS = [
     "name", "slug", "counties", "scope", "stated_member_count", "certainty", "members",
@@ -108,6 +108,8 @@ def read_csv(data: bytes) -> ParsedFile:
     if not any(header):
         raise ImportRejected([RowError(1, "", _("The file is empty."))])
     kind = next((k for k, cols in FILE_KINDS.items() if header == cols), None)
+    if kind is None and header == ORGANISATION_COLUMNS[:-1]:
+        kind = "organisations"  # without "predecessors": the links are left as they are
     if kind is None:
         expected = " | ".join(",".join(cols) for cols in FILE_KINDS.values())
         closest = max(FILE_KINDS.values(), key=lambda cols: len(set(cols) & set(header)))
@@ -129,6 +131,8 @@ def read_csv(data: bytes) -> ParsedFile:
                     "Expected %(n)s columns, found %(m)s.") % {"n": len(header), "m": len(values)}))
                 continue
             parsed.rows.append((line, dict(zip(header, (v.strip() for v in values), strict=True))))
+            if kind == "organisations" and "predecessors" not in header:
+                parsed.rows[-1][1]["predecessors"] = None
     except csv.Error as exc:
         parsed.errors.append(RowError(reader.line_num, "", str(exc)))
     return parsed
@@ -192,6 +196,7 @@ COLUMN_PARSERS = {
         "population_date": parse_date,
         "valid_from": parse_date,
         "valid_to": parse_date,
+        "predecessors": parse_list,
     },
     "counties": {"valid_from": parse_date, "valid_to": parse_date},
     "networks": {
@@ -219,6 +224,9 @@ def clean_rows(parsed: ParsedFile) -> list[tuple[int, dict]]:
     for line, raw in parsed.rows:
         row, ok = {}, True
         for column, value in raw.items():
+            if value is None:  # an optional column the file does not have
+                row[column] = None
+                continue
             try:
                 if column in REQUIRED[parsed.kind] and not value:
                     raise ValidationError(_("A value is required."))

@@ -69,6 +69,10 @@ def register_import(*, actor, data: bytes, source: str, dry_run: bool = False) -
                         parsed.errors.append(RowError(line, column, " ".join(messages)))
                     continue
                 setattr(result, outcome, getattr(result, outcome) + 1)
+                if parsed.kind == "organisations":
+                    seen["_links"][-1] += (outcome,)
+            if parsed.kind == "organisations" and not parsed.errors:
+                _link_predecessors(seen.get("_links", []), parsed, result, actor=actor)
             if parsed.errors:
                 raise ImportRejected(sorted(parsed.errors, key=lambda e: (e.line, e.column)))
             if dry_run:
@@ -126,11 +130,17 @@ def _apply_organisation(row: dict, *, line, seen, actor, reason) -> str:
                 {"county": _("No county with number %(n)s.") % {"n": row["county"]}})
     if row["org_number"]:
         _duplicate(seen, ("org", kind, row["org_number"]), line, "org_number")
-    values = {k: v for k, v in row.items() if k not in {"kind", "number", "county", "valid_from"}}
+    values = {k: v for k, v in row.items()
+              if k not in {"kind", "number", "county", "valid_from", "predecessors"}}
     values["county"] = county
     if number:
         _duplicate(seen, (kind, number, row["valid_from"]), line, "number")
         lookup = {"kind": kind, "number": number, "valid_from": row["valid_from"]}
+        undated = Organisation.objects.filter(kind=kind, number=number, valid_from__isnull=True)
+        if row["valid_from"] and not Organisation.objects.filter(**lookup).exists() \
+                and undated.exists():  # the file now knows when an open-ended row began
+            lookup = {"pk": undated.get().pk}
+            values["valid_from"] = row["valid_from"]
     elif row["org_number"]:
         lookup = {"kind": kind, "org_number": row["org_number"]}
         values.pop("org_number")
@@ -145,7 +155,39 @@ def _apply_organisation(row: dict, *, line, seen, actor, reason) -> str:
         if holder and any(getattr(holder, k) != v for k, v in lookup.items()):
             raise ValidationError({"org_number": _("Already the organisation number of "
                                                    "%(org)s.") % {"org": holder}})
-    return _update_or_create(Organisation, lookup, values, actor=actor, reason=reason)[1]
+    obj, outcome = _update_or_create(Organisation, lookup, values, actor=actor, reason=reason)
+    seen.setdefault("_links", []).append((line, obj, row["predecessors"]))
+    return outcome
+
+
+def _link_predecessors(links: list, parsed, result: ImportResult, *, actor) -> None:
+    """Second pass: set each organisation's predecessors (merger, split, re-establishment).
+
+    A predecessor is named by its number (same kind); when a number was used by several
+    organisations over time, the one that ended before this one began is meant.
+    """
+    for line, obj, numbers, outcome in links:
+        if numbers is None:  # the file has no predecessors column
+            continue
+        wanted = set()
+        for number in numbers:
+            candidates = Organisation.objects.filter(kind=obj.kind, number=number)
+            candidates = candidates.exclude(pk=obj.pk)
+            if obj.valid_from:
+                candidates = candidates.filter(valid_to__lt=obj.valid_from)
+            found = list(candidates[:2])
+            if len(found) != 1:
+                parsed.errors.append(RowError(line, "predecessors", (
+                    _("No earlier organisation with number %(n)s.") if not found else
+                    _("Number %(n)s names several earlier organisations.")) % {"n": number}))
+                continue
+            wanted.add(found[0])
+        if set(obj.predecessors.all()) != wanted and not parsed.errors:
+            obj._history_user = actor if getattr(actor, "is_authenticated", False) else None
+            obj.predecessors.set(wanted)
+            if outcome == "unchanged":
+                result.unchanged -= 1
+                result.updated += 1
 
 
 def _apply_network(row: dict, *, line, seen, actor, reason) -> str:

@@ -97,8 +97,12 @@ def test_shipped_register_loads_once_and_reruns_change_nothing(db):
         run(path)
 
     assert County.objects.count() == 15
-    assert Organisation.objects.filter(kind="municipality").count() == 357
+    assert Organisation.objects.current().filter(kind="municipality").count() == 357
     assert Organisation.objects.filter(kind="county_municipality").count() == 15
+    # The 2024 split: 1507 Ålesund (2020–2023) is ended and is the predecessor of both parts.
+    old = Organisation.objects.get(kind="municipality", number="1507")
+    assert (old.valid_to.isoformat(), old.org_number) == ("2023-12-31", "920415288")
+    assert sorted(old.successors.values_list("number", flat=True)) == ["1508", "1580"]
     assert Organisation.objects.filter(kind="ks").count() == 1
     assert Network.objects.count() == 11
     assert NetworkMembership.objects.filter(network__slug="digi-rogaland").count() == 23
@@ -116,7 +120,7 @@ def test_shipped_register_loads_once_and_reruns_change_nothing(db):
     for path in (COUNTIES, ORGANISATIONS, NETWORKS):
         assert " 0 created, 0 updated," in run(path)
     result = import_bytes(ORGANISATIONS.read_bytes())
-    assert (result.created, result.updated, result.unchanged) == (0, 0, 373)
+    assert (result.created, result.updated, result.unchanged) == (0, 0, 374)
     assert snapshot() == before  # no row and no history row added
 
 
@@ -483,3 +487,25 @@ def test_samstyring_console_command_accepts_hyphenated_name(monkeypatch):
     monkeypatch.setattr(django.core.management, "execute_from_command_line", seen.append)
     assert main(["samstyring", "import-register", str(COUNTIES), "--dry-run"]) == 0
     assert seen == [["samstyring", "import_register", str(COUNTIES), "--dry-run"]]
+
+
+def test_predecessor_must_exist_and_end_before(counties, tmp_path):
+    body = (f"{ORG_HEADER},predecessors\n"
+            "municipality,9001,Nykommune,03,,,,2024-01-01,,,9999\n").encode()
+    with pytest.raises(ImportRejected) as exc:
+        import_bytes(body)
+    assert [(e.line, e.column) for e in exc.value.errors] == [(2, "predecessors")]
+    assert not Organisation.objects.filter(number="9001").exists()
+
+
+def test_file_without_predecessors_column_leaves_links_alone(counties, tmp_path):
+    both = (f"{ORG_HEADER},predecessors\n"
+            "municipality,9001,Gammel,03,,,,2020-01-01,2023-12-31,,\n"
+            "municipality,9002,Ny,03,,,,2024-01-01,,,9001\n").encode()
+    assert import_bytes(both).created == 2
+    new = Organisation.objects.get(number="9002")
+    assert list(new.predecessors.values_list("number", flat=True)) == ["9001"]
+    without = (f"{ORG_HEADER}\nmunicipality,9002,Ny,03,,,,2024-01-01,,\n").encode()
+    assert import_bytes(without).changes == 0
+    assert list(new.predecessors.values_list("number", flat=True)) == ["9001"]
+    assert import_bytes(both).changes == 0  # idempotent with links too

@@ -27,6 +27,11 @@ class SamstyringUserAdmin(UserAdmin):
 
     has_add_permission = has_change_permission = has_view_permission
 
+    def get_readonly_fields(self, request, obj=None):
+        # Powers come from role grants (with history), never from ticking a box here.
+        return ("is_superuser", "is_staff", "groups", "user_permissions", "last_login",
+                "date_joined")
+
     def has_delete_permission(self, request, obj=None):
         return False  # deactivate instead: history keeps pointing at the user
 

@@ -35,6 +35,13 @@ TERM_START = datetime.date(2024, 1, 1)
 TERM_END = datetime.date(2027, 12, 31)
 
 
+def _mark_demo(membership) -> None:
+    """Demo marking is not a field the services let anyone set; the loader sets it openly, in
+    the history, so the record says it is demo data from its second version on."""
+    membership.is_demo = True
+    history_save(membership, actor=SYSTEM, reason="demo")
+
+
 class Command(BaseCommand):
     help = "Load fictional demo people, seats, memberships and demo logins (development only)."
 
@@ -77,10 +84,10 @@ class Command(BaseCommand):
                 seat = services.seat_create(actor=SYSTEM, body=body, data={
                     "role": role, "constituency": constituency, "sort_order": order})
                 person, org = next(pool)
-                services.membership_create(actor=SYSTEM, seat=seat, data={
+                membership = services.membership_create(actor=SYSTEM, seat=seat, data={
                     "person": person, "organisation": org, "valid_from": TERM_START,
                     "valid_to": TERM_END, "decision_ref": "Demo: KS-vedtak 2023/1"})
-                seat.memberships.update(is_demo=True)
+                _mark_demo(membership)
             if secretary:
                 seat = services.seat_create(actor=SYSTEM, body=body, data={
                     "role": SeatRole.SECRETARY, "sort_order": 99})
@@ -89,9 +96,9 @@ class Command(BaseCommand):
                                       reason="demo")
                 history_save(Affiliation(person=person, organisation=ks, title="Seniorrådgiver"),
                              actor=SYSTEM, reason="demo")
-                services.membership_create(actor=SYSTEM, seat=seat, data={
+                membership = services.membership_create(actor=SYSTEM, seat=seat, data={
                     "person": person, "organisation": ks, "valid_from": TERM_START})
-                seat.memberships.update(is_demo=True)
+                _mark_demo(membership)
         self._users()
 
     def _users(self):

@@ -82,18 +82,28 @@ def _most(model_path: str, related: str):
     return model.objects.annotate(n=Count(related)).order_by("-n", "pk").first()
 
 
+def _first(model_path: str):
+    from django.apps import apps
+
+    return apps.get_model(model_path).objects.order_by("pk").first()
+
+
 SUBJECTS = {  # subject -> the row to show (the biggest of its kind: the worst case)
     "organisation": _organisation,
     "county": lambda: _most("register.County", "organisations"),
     "network": lambda: _most("register.Network", "memberships"),
     "person": lambda: _most("register.Person", "affiliations"),
     "body": lambda: _most("structure.Body", "seats"),
+    "affiliation": lambda: _first("register.Affiliation"),
+    "seat": lambda: _most("structure.Seat", "memberships"),
+    "membership": lambda: _first("structure.Membership"),
 }
 PAGE_SUBJECTS = {"organisation_detail": "organisation", "county_detail": "county",
                  "network_detail": "network", "person_detail": "person",
                  "body_detail": "body"}
 API_SUBJECTS = {"organisations": "organisation", "counties": "county", "networks": "network",
-                "people": "person", "bodies": "body"}
+                "people": "person", "bodies": "body", "affiliations": "affiliation",
+                "seats": "seat", "memberships": "membership"}
 
 
 class BenchError(Exception):

@@ -135,3 +135,23 @@ def public_page(view):
         return response
 
     return wrapper
+
+
+def public_read(run):
+    """``public_page`` for a django-ninja operation (``@decorate_view(public_read)``).
+
+    The operation's input is validated first, so a malformed request is answered by ninja
+    (422) without the data-version query: bad input never reaches the database.
+    """
+    cached = public_page(run)
+    operation = getattr(run, "__self__", None)
+
+    @wraps(run)
+    def wrapper(request, **kwargs):
+        try:
+            operation._get_values(request, kwargs, operation.api.create_temporal_response(request))
+        except Exception:  # noqa: BLE001 (ninja's own run() reports the error properly)
+            return run(request, **kwargs)
+        return cached(request, **kwargs)
+
+    return wrapper if operation is not None else cached

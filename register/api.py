@@ -30,7 +30,7 @@ from core.api import (
     reader,
     write,
 )
-from core.cache import public_page
+from core.cache import public_read
 
 from . import selectors, services
 from .models import Affiliation, County, Network, Organisation, OrganisationKind, Person
@@ -243,7 +243,7 @@ def _patch_data(payload: InputSchema) -> dict:
 # --- Organisations ------------------------------------------------------------------------------
 
 
-@decorate_view(public_page)
+@decorate_view(public_read)
 @router.get("/organisations", response=read(list[OrganisationOut]), summary="List organisations")
 @paginate(PagePagination)
 def organisation_list(request, filters: Query[OrganisationFilters]):
@@ -257,13 +257,13 @@ def organisation_list(request, filters: Query[OrganisationFilters]):
     return organisations
 
 
-@decorate_view(public_page)
+@decorate_view(public_read)
 @router.get("/organisations/{id}", response=read(OrganisationDetailOut))
 def organisation_detail(request, id: Id):
     return selectors.organisation_detail(pk=id)
 
 
-@decorate_view(public_page)
+@decorate_view(public_read)
 @router.get("/organisations/{id}/history", response=read(list[ChangeOut]),
             summary="Change history of an organisation")
 @paginate(PagePagination)
@@ -283,27 +283,27 @@ def organisation_update(request, id: Id, payload: OrganisationPatchIn):
 # --- Counties and networks ----------------------------------------------------------------------
 
 
-@decorate_view(public_page)
+@decorate_view(public_read)
 @router.get("/counties", response=read(list[CountyOut]))
 @paginate(PagePagination)
 def county_list(request):
     return selectors.county_list()
 
 
-@decorate_view(public_page)
+@decorate_view(public_read)
 @router.get("/counties/{number}", response=read(CountyDetailOut))
 def county_detail(request, number: CountyNumber):
     return selectors.county_with_organisations(number=number)
 
 
-@decorate_view(public_page)
+@decorate_view(public_read)
 @router.get("/networks", response=read(list[NetworkOut]), summary="List regional networks")
 @paginate(PagePagination)
 def network_list(request):
     return selectors.network_list()
 
 
-@decorate_view(public_page)
+@decorate_view(public_read)
 @router.get("/networks/{slug}", response=read(NetworkDetailOut))
 def network_detail(request, slug: Slug):
     network = selectors.network_with_count(slug=slug)
@@ -314,7 +314,7 @@ def network_detail(request, slug: Slug):
 # --- People and affiliations --------------------------------------------------------------------
 
 
-@decorate_view(public_page)
+@decorate_view(public_read)
 @router.get("/people/{id}", response={**read(PersonContactOut | PersonOut), 401: ErrorOut},
             summary="A person (contact details only for authorised users)")
 def person_detail(request, id: Id):
@@ -371,7 +371,7 @@ def affiliation_delete(request, id: Id):
 # --- Change history of every register object ------------------------------------------------
 
 
-@decorate_view(public_page)
+@decorate_view(public_read)
 @router.get("/counties/{number}/history", response=read(list[ChangeOut]),
             summary="Change history of a county")
 @paginate(PagePagination)
@@ -379,7 +379,7 @@ def county_history(request, number: Annotated[str, Field(pattern=r"^[0-9]{2}$")]
     return ChangeLog(get_object_or_404(County, number=number), request=request)
 
 
-@decorate_view(public_page)
+@decorate_view(public_read)
 @router.get("/networks/{slug}/history", response=read(list[ChangeOut]),
             summary="Change history of a network, including its memberships")
 @paginate(PagePagination)
@@ -387,7 +387,7 @@ def network_history(request, slug: Annotated[str, Field(pattern=r"^[-a-zA-Z0-9_]
     return ChangeLog(get_object_or_404(Network, slug=slug), request=request)
 
 
-@decorate_view(public_page)
+@decorate_view(public_read)
 @router.get("/people/{id}/history", response=read(list[ChangeOut]),
             summary="Change history of a person (contact details only for authorised users)")
 @paginate(PagePagination)
@@ -397,7 +397,7 @@ def person_history(request, id: Id):
     return ChangeLog(person, request=request, show_private=private)
 
 
-@decorate_view(public_page)
+@decorate_view(public_read)
 @router.get("/affiliations/{id}/history", response=read(list[ChangeOut]),
             summary="Change history of an affiliation")
 @paginate(PagePagination)

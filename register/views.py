@@ -5,12 +5,19 @@ queries whatever the number of rows; contact details are shown only where
 ``can_see_contact_details`` allows.
 """
 
+from functools import partial
+
+from django.core.paginator import Paginator
+from django.forms import Select
 from django.http import Http404
 from django.shortcuts import render
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
+from core.access import is_admin
 from core.cache import public_page
-from core.views import history_context, paginate
+from core.views import history_context, paginate, period_label, url_maker
 from structure.selectors import memberships_of_organisation, memberships_of_person
 
 from . import selectors
@@ -23,6 +30,27 @@ def _label_empty_choices(form) -> None:
         if hasattr(field, "empty_label"):
             field.empty_label = _("Default order") if name == "ordering" else _("All")
             field.widget.choices = field.choices  # the widget holds a copy made before this
+        if isinstance(field.widget, Select) and not field.widget.allow_multiple_selected:
+            field.widget.render = partial(_render_select, field.widget)
+
+
+def _attrs(attrs: dict) -> str:
+    return "".join(f" {name}" if value is True else f' {name}="{escape(value)}"'
+                   for name, value in attrs.items() if value is not False)
+
+
+def _render_select(widget, name, value, attrs=None, renderer=None):
+    """Django's select markup, built in Python: the template engine renders an included
+    template per option, which took a third of the organisation list's time."""
+    context = widget.get_context(name, value, attrs)["widget"]
+    options = []
+    for group, choices, _index in context["optgroups"]:
+        rendered = "".join(f'<option value="{escape(option["value"])}"{_attrs(option["attrs"])}>'
+                           f'{escape(option["label"])}</option>' for option in choices)
+        options.append(f'<optgroup label="{escape(group)}">{rendered}</optgroup>' if group
+                       else rendered)
+    return mark_safe(f'<select name="{escape(name)}"{_attrs(context["attrs"])}>'  # noqa: S308
+                     f'{"".join(options)}</select>')
 
 
 @public_page
@@ -34,8 +62,25 @@ def organisation_list(request):
     return render(request, "register/organisation_list.html", {
         "filter": filterset, "page_obj": page, "page_size": page_size,
         "page_sizes": sorted({10, 25, 50, 100, 200, page_size}),
-        "organisations": page.object_list,
+        "organisations": with_urls(page.object_list),
     }, status=status)
+
+
+def with_urls(organisations) -> list:
+    """Organisations with ``url`` and ``county_url`` set: each route reversed once, not per row."""
+    organisation_url = url_maker("register:organisation_detail")
+    county_urls: dict = {}
+    rows = list(organisations)
+    for organisation in rows:
+        organisation.url = organisation_url(organisation.pk)
+        if (organisation.county_id and organisation.county_id not in county_urls
+                and Organisation.county.is_cached(organisation)):  # never a query per row
+            county_urls[organisation.county_id] = organisation.county.get_absolute_url()
+        organisation.county_url = county_urls.get(organisation.county_id)
+    return rows
+
+
+PEOPLE_PER_PAGE = MEMBERS_PER_PAGE = 50  # long lists on detail pages: 50 a page (?page=N)
 
 
 @public_page
@@ -44,13 +89,24 @@ def organisation_detail(request, pk: int):
         organisation = selectors.organisation_detail(pk=pk)
     except Organisation.DoesNotExist as error:
         raise Http404 from error
-    affiliations = list(selectors.organisation_people(organisation=organisation))
+    people_page = Paginator(selectors.organisation_people(organisation=organisation),
+                            PEOPLE_PER_PAGE).get_page(request.GET.get("page"))
+    affiliations = list(people_page.object_list)
     visible = selectors.people_with_visible_contact_details(
         request.user, [a.person for a in affiliations])
+    person_url, body_url = url_maker("register:person_detail"), url_maker("structure:body_detail")
+    memberships = list(memberships_of_organisation(organisation=organisation))
+    for membership in memberships:
+        membership.person_url = person_url(membership.person_id)
+        membership.body_url = body_url(membership.seat.body.slug)
+        membership.period_label = period_label(membership)
+    for affiliation in affiliations:
+        affiliation.person_url = person_url(affiliation.person_id)
     return render(request, "register/organisation_detail.html", {
         "organisation": organisation,
-        "memberships": memberships_of_organisation(organisation=organisation),
+        "memberships": memberships,
         "people": [(a, a.person_id in visible) for a in affiliations],
+        "people_page": people_page,
         **history_context(organisation),
     })
 
@@ -70,14 +126,14 @@ def county_detail(request, number: str):
         county = selectors.county_detail(number=number)
     except County.DoesNotExist as error:
         raise Http404 from error
-    organisations = list(selectors.county_organisations(county=county))
+    organisations = with_urls(selectors.county_organisations(county=county))
     return render(request, "register/county_detail.html", {
         "county": county,
         "county_municipalities": [o for o in organisations if o.kind == "county_municipality"],
         "municipalities": [o for o in organisations if o.kind == "municipality"],
         "others": [o for o in organisations
                    if o.kind not in {"municipality", "county_municipality"}],
-        **history_context(county),
+        **history_context(county, show_actors=is_admin(request.user)),
     })
 
 
@@ -92,10 +148,12 @@ def network_detail(request, slug: str):
         network = Network.objects.prefetch_related("counties").get(slug=slug)
     except Network.DoesNotExist as error:
         raise Http404 from error
+    members_page = Paginator(selectors.network_members(network=network),
+                             MEMBERS_PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "register/network_detail.html", {
         "network": network,
-        "members": selectors.network_members(network=network),
-        **history_context(network),
+        "members": with_urls(members_page.object_list), "members_page": members_page,
+        **history_context(network, show_actors=is_admin(request.user)),
     })
 
 
@@ -107,6 +165,8 @@ def person_detail(request, pk: int):
         raise Http404 from error
     show_contact = selectors.can_see_contact_details(request.user, person)
     memberships = list(memberships_of_person(person=person))
+    for membership in memberships:
+        membership.period_label = period_label(membership)
     return render(request, "register/person_detail.html", {
         "person": person, "show_contact": show_contact,
         "affiliations": selectors.person_affiliations(person=person),
@@ -114,5 +174,5 @@ def person_detail(request, pk: int):
             (_("Current"), [m for m in memberships if m.is_current]),
             (_("Earlier or future"), [m for m in memberships if not m.is_current]),
         ],
-        **history_context(person, show_private=show_contact),
+        **history_context(person, show_private=show_contact, show_actors=is_admin(request.user)),
     })

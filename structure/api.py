@@ -25,7 +25,7 @@ from core.api import (
     read,
     write,
 )
-from core.cache import public_page
+from core.cache import public_read
 from register.api import OrganisationRef
 from register.models import Organisation, Person
 
@@ -215,20 +215,20 @@ def _seat(pk: int) -> Seat:
 # --- Bodies -------------------------------------------------------------------------------------
 
 
-@decorate_view(public_page)
+@decorate_view(public_read)
 @router.get("/bodies", response=read(list[BodyOut]), summary="List current bodies")
 @paginate(PagePagination)
 def body_list(request):
     return selectors.body_list()
 
 
-@decorate_view(public_page)
+@decorate_view(public_read)
 @router.get("/bodies/{slug}", response=read(BodyDetailOut))
 def body_detail(request, slug: Slug):
     return selectors.body_detail(slug=slug)
 
 
-@decorate_view(public_page)
+@decorate_view(public_read)
 @router.get("/bodies/{slug}/history", response=read(list[ChangeOut]),
             summary="Change history of a body")
 @paginate(PagePagination)
@@ -248,7 +248,7 @@ def body_update(request, slug: Slug, payload: BodyPatchIn):
 # --- Seats --------------------------------------------------------------------------------------
 
 
-@decorate_view(public_page)
+@decorate_view(public_read)
 @router.get("/seats", response=read(list[SeatOut]), summary="List seats")
 @paginate(PagePagination)
 def seat_list(request, body: Slug | None = None):
@@ -279,7 +279,7 @@ def seat_delete(request, id: Id):
 # --- Memberships --------------------------------------------------------------------------------
 
 
-@decorate_view(public_page)
+@decorate_view(public_read)
 @router.get("/memberships", response=read(list[MembershipOut]), summary="List memberships")
 @paginate(PagePagination)
 def membership_list(request, filters: Query[MembershipFilters]):
@@ -316,7 +316,7 @@ def membership_delete(request, id: Id):
 # --- Change history of seats and memberships --------------------------------------------------
 
 
-@decorate_view(public_page)
+@decorate_view(public_read)
 @router.get("/seats/{id}/history", response=read(list[ChangeOut]),
             summary="Change history of a seat")
 @paginate(PagePagination)
@@ -324,7 +324,7 @@ def seat_history(request, id: Id):
     return ChangeLog(get_object_or_404(Seat, pk=id), request=request)
 
 
-@decorate_view(public_page)
+@decorate_view(public_read)
 @router.get("/memberships/{id}/history", response=read(list[ChangeOut]),
             summary="Change history of a membership")
 @paginate(PagePagination)

@@ -3,8 +3,9 @@
 from django.http import Http404
 from django.shortcuts import render
 
+from core.access import is_admin
 from core.cache import public_page
-from core.views import history_context
+from core.views import history_context, period_label, url_maker
 
 from . import selectors
 from .models import Body
@@ -14,8 +15,13 @@ from .models import Body
 def body_list(request):
     counts = selectors.member_counts()
     bodies = list(selectors.body_list())
-    for body in bodies:
+    body_url = url_maker("structure:body_detail")
+    organisation_url = url_maker("register:organisation_detail")
+    for body in bodies:  # URLs built here: reversing three per row was most of the page
         body.member_count = counts.get(body.pk, 0)
+        body.url = body_url(body.slug)
+        body.parent_url = body_url(body.parent.slug) if body.parent else ""
+        body.owner_url = organisation_url(body.owner_id) if body.owner_id else ""
     return render(request, "structure/body_list.html", {"bodies": bodies})
 
 
@@ -26,9 +32,17 @@ def body_detail(request, slug: str):
     except Body.DoesNotExist as error:
         raise Http404 from error
     seats = list(body.seats.all())
+    person_url = url_maker("register:person_detail")
+    organisation_url = url_maker("register:organisation_detail")
+    for seat in seats:
+        for membership in seat.current_memberships:
+            membership.person_url = person_url(membership.person_id)
+            membership.organisation_url = (organisation_url(membership.organisation_id)
+                                           if membership.organisation_id else "")
+            membership.period_label = period_label(membership)
     return render(request, "structure/body_detail.html", {
         "body": body, "seats": seats,
         "children": [child for child in body.children.all() if child.is_current],
         "has_demo": any(m.is_demo for seat in seats for m in seat.current_memberships),
-        **history_context(body),
+        **history_context(body, show_actors=is_admin(request.user)),
     })

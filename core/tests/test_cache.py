@@ -13,7 +13,10 @@ from core.testing import OrganisationFactory
 
 
 @pytest.fixture(autouse=True)
-def _empty_cache():
+def _empty_cache(settings):
+    # The test settings switch the page cache off (tests write rows without history).
+    settings.CACHES = {"default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "test-cache"}}
     cache.clear()
     yield
     cache.clear()

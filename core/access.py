@@ -43,7 +43,6 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
 
 GLOBAL_PERMISSIONS = {
     "register.change_organisation",
-    "register.change_network",
     "register.import",
     "structure.change_body",
     "accounts.grant_role",

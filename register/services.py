@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
-from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from core.access import require
@@ -313,6 +312,3 @@ def organisation_update(*, actor, organisation: Organisation, data: dict) -> Org
         history_save(organisation, actor=actor, reason="updated")
     return organisation
 
-
-def network_slug(name: str) -> str:
-    return slugify(name.split("(")[0])[:100]

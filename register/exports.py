@@ -1,6 +1,6 @@
 """CSV export of the register, safe to open in a spreadsheet.
 
-Columns are those of the import format (docs/import-format.md), so an export can be re-imported.
+Columns are the organisation columns of the import format as of 2024 (docs/import-format.md).
 
 Formula injection (OWASP "CSV Injection"): a cell whose text starts with ``=``, ``+``, ``-``,
 ``@``, a tab or a carriage return is prefixed with a single quote ``'`` so spreadsheet programs
@@ -16,10 +16,11 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterable, Iterator
 
-from .importers import ORGANISATION_COLUMNS
-
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-COLUMNS = ORGANISATION_COLUMNS  # kind, number, name, county, org_number, population, ...
+# Fixed here, not taken from the importer: a column added to the import format must not change
+# (or break) the export without a decision.
+COLUMNS = ["kind", "number", "name", "county", "org_number", "population", "population_date",
+           "valid_from", "valid_to", "source"]
 
 
 def escape_cell(value) -> str:

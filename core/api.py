@@ -144,8 +144,8 @@ class ValidationErrorOut(Schema):
 
 
 READ_ERRORS: dict[int, type] = {404: ErrorOut, 422: ValidationErrorOut}
-WRITE_ERRORS: dict[int, type] = {
-    401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut,
+WRITE_ERRORS: dict[int, type] = {  # 400: a body that is not JSON at all
+    400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut,
 }
 
 

@@ -71,12 +71,21 @@ def _position(data: bytes, pos: int) -> tuple[int, str]:
     """The line and the header name of the column holding byte ``pos`` (best effort: a quoted
     field spanning lines is not followed)."""
     start = data.rfind(b"\n", 0, pos) + 1
-    fields = next(csv.reader([data[start:pos].decode("utf-8", errors="replace")]), [])
+    fields = _fields(data[start:pos].decode("utf-8", errors="replace"))
     index = max(len(fields), 1) - 1
     first = data.split(b"\n", 1)[0].decode("utf-8-sig", errors="replace")
-    header = next(csv.reader([first]), [])
+    header = _fields(first)
     column = header[index].strip() if index < len(header) else ""
     return data[:pos].count(b"\n") + 1, column
+
+
+def _fields(line: str) -> list[str]:
+    """A line's fields, for error positions only: a stray carriage return (old Mac or UTF-16
+    line endings) must not turn a clear rejection into a crash."""
+    try:
+        return next(csv.reader([line.replace("\r", " ")]), [])
+    except csv.Error:
+        return []
 
 
 def decode(data: bytes) -> str:

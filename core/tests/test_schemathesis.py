@@ -68,24 +68,11 @@ MODES = [GenerationMode.POSITIVE, GenerationMode.NEGATIVE]
 ELEVEN_DIGITS = re.compile(rb"(?<![0-9])[0-9]{11}(?![0-9])")
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
-
-
-def _unparseable_body_400(case, response) -> bool:
-    return response.status_code == 400 and b"Cannot parse request body" in response.content
-
-
 # Bugs found by this suite and not fixed yet: name -> (description, predicate on (case,
 # response)). In the property tests an example matching a predicate is set aside (every other
 # check still runs on every other example); each bug also has its own deterministic test below
 # (test_known_bug_*), marked xfail(strict=True), which turns red once the bug is fixed.
-KNOWN_BUGS: dict[str, tuple[str, object]] = {
-    "undocumented-400": (
-        "A request body that is not JSON is answered 400 {'detail': 'Cannot parse request "
-        "body'} by django-ninja, but 400 is not among the operation's documented responses "
-        "(core.api.WRITE_ERRORS declares 401, 403, 404, 422): schema conformance, ST103.",
-        _unparseable_body_400,
-    ),
-}
+KNOWN_BUGS: dict[str, tuple[str, object]] = {}
 
 
 # --- the schema and the world ------------------------------------------------------------------
@@ -329,13 +316,12 @@ def _documented_statuses(api_schema, method: str, path: str) -> set[int]:
     return {int(code) for code in responses}
 
 
-@pytest.mark.xfail(strict=True, reason=KNOWN_BUGS["undocumented-400"][0])
 @pytest.mark.parametrize("method,path,key", [
     ("PATCH", "/api/people/{id}", "/api/people/"),
     ("POST", "/api/organisations/{id}/people", "/api/organisations/"),
     ("PATCH", "/api/bodies/{slug}", "/api/bodies/"),
 ])
-def test_known_bug_unparseable_body_status_is_documented(api_schema, world, in_process_requests,
+def test_unparseable_body_status_is_documented(api_schema, world, in_process_requests,
                                                          method, path, key):
     from django.test import Client
 

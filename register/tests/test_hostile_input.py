@@ -17,7 +17,6 @@ The strategies are shared with structure/tests/test_hostile_input.py.
 
 from __future__ import annotations
 
-import contextlib
 import datetime
 import json
 
@@ -141,25 +140,6 @@ def org_row(name: str, *, number: str = "9901", source: str = "", county: str = 
     return ",".join(values.get(column, "") for column in ORGANISATION_COLUMNS)
 
 
-# Known bug (see test_known_bug_bare_cr_before_a_bad_byte_is_rejected): locating a NUL or a
-# non-UTF-8 byte in a file with a bare CR (UTF-16 with CRLF line ends, old Mac line ends) raises
-# csv.Error from register.importers._position instead of ImportRejected. The property tests set
-# such files aside (they would stop at the first one) and the dedicated xfail test reproduces it.
-KNOWN_POSITION_BUG = "register.importers._position: _csv.Error on a bare CR"
-
-
-def _is_known_position_bug(exc: BaseException) -> bool:
-    import csv
-    import traceback
-
-    return isinstance(exc, csv.Error) and any(
-        frame.name == "_position" for frame in traceback.extract_tb(exc.__traceback__))
-
-
-class KnownBugSeen(Exception):
-    """The example hit a known bug; the property test sets it aside."""
-
-
 def try_import(data: bytes):
     """Import; a rejection must change nothing and name line and column of every error.
     Returns (result, None) or (None, ImportRejected)."""
@@ -175,17 +155,11 @@ def try_import(data: bytes):
             assert error.message, error
             str(error)  # formats
         return None, exc
-    except Exception as exc:
-        if not _is_known_position_bug(exc):
-            raise
-        assert snapshot() == before
-        raise KnownBugSeen(KNOWN_POSITION_BUG) from exc
     return result, None
 
 
 def rolled_back_import(body) -> None:
-    with contextlib.suppress(KnownBugSeen):
-        rolled_back(body)
+    rolled_back(body)
 
 
 @pytest.fixture
@@ -312,12 +286,6 @@ def test_import_one_bad_row_among_good_rows_writes_nothing(county):
     run()
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "BUG: register.importers._position, which names the line and column of a NUL or a "
-    "non-UTF-8 byte, runs csv.reader over text holding a bare CR and raises _csv.Error "
-    "('new-line character seen in unquoted field') out of register_import instead of "
-    "ImportRejected. Hit by UTF-16 files with CRLF line ends (Excel's 'Unicode text' export) "
-    "and by files with CR line ends holding a NUL or a Latin-1 byte."))
 @pytest.mark.parametrize("data", [
     (HEADER + "\r\n" + org_row("Bø") + "\r\n").encode("utf-16-le"),
     (HEADER + "\r\n" + org_row("Bø") + "\r\n").encode("utf-16"),
@@ -325,7 +293,9 @@ def test_import_one_bad_row_among_good_rows_writes_nothing(county):
     (HEADER + "\r" + org_row("B\x00") + "\r").encode("utf-8"),
 ], ids=["utf-16-le-crlf", "utf-16-bom-crlf", "latin-1-cr", "nul-cr"])
 @pytest.mark.django_db
-def test_known_bug_bare_cr_before_a_bad_byte_is_rejected(data):
+def test_bare_cr_before_a_bad_byte_is_rejected(data):
+    """UTF-16 files with CRLF line ends (Excel's "Unicode text") and files with CR line ends
+    holding a NUL or a Latin-1 byte are rejected with a position, never a crash (a bug once)."""
     before = snapshot()
     try:
         register_import(actor=SYSTEM, data=data, source="hostile.csv")

@@ -10,8 +10,9 @@ Privacy: contact details (e-mail, phone) are left out unless ``show_private``; t
 user's name is shown only with ``show_actors`` (administrators); the public sees "user" or
 "system", since usernames may identify people.
 
-Bounded queries: per source one query for the history rows and one per many-to-many field,
-plus one for subject names, whatever the number of changes.
+Bounded work: per source one query for the newest rows (each with the id of its object's
+previous version), one for those previous versions, one per many-to-many field and one for
+subject names, whatever the number of changes; only the rows shown are loaded.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.db import models
+from django.db.models import OuterRef, Subquery
 from django.utils.translation import gettext_lazy as _
 
 PRIVATE_FIELDS = {"email", "phone"}
@@ -66,7 +68,8 @@ def change_log(obj, *, show_private: bool = False, show_actors: bool = False,
     """Newest first, at most ``limit`` entries, over ``obj`` and its child records."""
     entries = []
     for source in sources_for(obj):
-        entries += _entries(source, show_private=show_private, show_actors=show_actors)
+        entries += _entries(source, show_private=show_private, show_actors=show_actors,
+                            limit=limit)
     entries.sort(key=lambda e: (e.when, e.history_id), reverse=True)
     return entries[:limit]
 
@@ -99,18 +102,25 @@ def sources_for(obj) -> list[Source]:
     return [own]
 
 
-def _entries(source: Source, *, show_private: bool, show_actors: bool) -> list[ChangeEntry]:
+def _entries(source: Source, *, show_private: bool, show_actors: bool,
+             limit: int) -> list[ChangeEntry]:
+    """The newest ``limit`` records of a source, each diffed against its object's previous
+    version: two queries (records with the id of their previous version; those versions)."""
     history_model = source.records.model
     model = history_model.instance_type
-    records = list(source.records.select_related("history_user")
-                   .order_by("id", "history_date", "history_id"))
-    m2m = _m2m_rows(history_model, records)
+    before = history_model.objects.filter(id=OuterRef("id"), history_id__lt=OuterRef("history_id"))
+    records = list(
+        source.records.select_related("history_user")
+        .annotate(previous_id=Subquery(before.order_by("-history_id").values("history_id")[:1]))
+        .order_by("-history_date", "-history_id")[:limit]
+    )
+    wanted = [r.previous_id for r in records if r.history_type == "~" and r.previous_id]
+    previous = history_model.objects.in_bulk(wanted) if wanted else {}
+    m2m = _m2m_rows(history_model, records + list(previous.values()))
     subjects = source.subject(records) if source.subject and records else {}
-    entries, previous = [], None
+    entries = []
     for record in records:
-        if previous is not None and previous.id != record.id:
-            previous = None
-        changes = _changes(model, record, previous, m2m, show_private)
+        changes = _changes(model, record, previous.get(record.previous_id), m2m, show_private)
         entries.append(ChangeEntry(
             when=record.history_date, who=_actor(record, show_actors), type=record.history_type,
             type_label=TYPE_LABELS.get(record.history_type, record.history_type),
@@ -118,7 +128,6 @@ def _entries(source: Source, *, show_private: bool, show_actors: bool) -> list[C
             subject=subjects.get(record.pk, "") if source.subject else "", object_id=record.id,
             history_id=record.pk,
         ))
-        previous = record
     return entries
 
 

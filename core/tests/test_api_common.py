@@ -20,6 +20,7 @@ API_TEST_FILES = [
     ROOT / "register" / "tests" / "test_api.py",
     ROOT / "structure" / "tests" / "test_api.py",
     ROOT / "core" / "tests" / "test_api_history.py",
+    ROOT / "register" / "tests" / "test_exports.py",
 ]
 
 

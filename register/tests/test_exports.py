@@ -113,3 +113,11 @@ def test_queries_do_not_grow_with_rows(county, url):
     large = _queries(client, url)
     assert large == small, f"{small} queries for 3 rows, {large} for 300"
     assert small <= 5
+
+
+def test_api_csv_route_answers_csv(client, db):
+    t.OrganisationFactory(name="=SUM(A1)")
+    response = client.get("/api/organisations.csv")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+    assert "'=SUM(A1)" in response.content.decode("utf-8-sig")

@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 HOST   ?= 127.0.0.1:8000
 
-.PHONY: run setup install db test test-fast lint messages assets bench bench-smoke clean
+.PHONY: run setup install db test test-fast lint messages assets bench bench-smoke bench-load clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -60,6 +60,10 @@ bench: install
 	$(BIN)/samstyring load-register
 	$(BIN)/samstyring generate-scale --years 20 --seed 1 --replace
 	$(BIN)/python bench/pages.py
+
+## Load test: gunicorn on the database in DATABASE_URL (generate the scale data first).
+bench-load: install
+	$(BIN)/python bench/load.py --seconds 5
 
 ## Smoke run of the page benchmark on a small generated set (CI).
 SMOKE_DB := sqlite:////tmp/samstyring-bench-smoke.sqlite3

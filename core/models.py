@@ -8,15 +8,19 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
+def valid_on_q(on: datetime.date | None = None, prefix: str = "") -> Q:
+    """The one definition of "valid on a date" (both ends inclusive, open ends allowed), also
+    for related rows: ``valid_on_q(prefix="memberships__")`` inside an annotation's filter."""
+    on = on or timezone.localdate()
+    return (Q(**{f"{prefix}valid_from__isnull": True}) | Q(**{f"{prefix}valid_from__lte": on})) & (
+        Q(**{f"{prefix}valid_to__isnull": True}) | Q(**{f"{prefix}valid_to__gte": on}))
+
+
 class ValidityQuerySet(models.QuerySet):
     """Business time: rows valid on a date (valid_from <= date <= valid_to, open ends allowed)."""
 
     def valid_on(self, on: datetime.date | None = None):
-        on = on or timezone.localdate()
-        return self.filter(
-            Q(valid_from__isnull=True) | Q(valid_from__lte=on),
-            Q(valid_to__isnull=True) | Q(valid_to__gte=on),
-        )
+        return self.filter(valid_on_q(on))
 
     def current(self):
         return self.valid_on(timezone.localdate())

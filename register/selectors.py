@@ -3,6 +3,7 @@
 from django.db.models import Count, Prefetch, Q, QuerySet
 
 from core.access import has_perm, is_admin, scope_ids
+from core.models import valid_on_q
 
 from .filters import OrganisationFilter
 from .models import Affiliation, County, Network, NetworkMembership, Organisation, Person
@@ -39,14 +40,16 @@ def organisation_people(*, organisation: Organisation) -> QuerySet:
 def county_list() -> QuerySet:
     return County.objects.annotate(
         municipality_count=Count(
-            "organisations", filter=Q(organisations__kind="municipality"), distinct=True
+            "organisations",
+            filter=Q(organisations__kind="municipality") & valid_on_q(prefix="organisations__"),
+            distinct=True,
         )
     )
 
 
 def network_list() -> QuerySet:
-    return Network.objects.prefetch_related("counties").annotate(
-        member_count=Count("memberships", filter=Q(memberships__valid_to__isnull=True),
+    return Network.objects.current().prefetch_related("counties").annotate(
+        member_count=Count("memberships", filter=valid_on_q(prefix="memberships__"),
                            distinct=True)
     )
 

@@ -336,3 +336,20 @@ def test_search_ignores_case_in_norwegian_letters(client, query):
     t.OrganisationFactory(name="Øygarden")
     html = client.get(reverse("register:organisation_list"), {"q": query}).content.decode()
     assert "Ålesund" in html and "Øygarden" not in html
+
+
+def test_counts_use_the_same_current_as_the_lists(client, db):
+    """An ended municipality and a membership not yet begun are not counted (nor listed)."""
+    import datetime
+
+    county = t.CountyFactory(number="15")
+    t.OrganisationFactory(county=county)
+    t.OrganisationFactory(county=county, valid_from=datetime.date(2020, 1, 1),
+                          valid_to=datetime.date(2023, 12, 31))
+    network = t.NetworkFactory()
+    t.NetworkMembershipFactory(network=network)
+    t.NetworkMembershipFactory(network=network, valid_from=datetime.date(2999, 1, 1))
+    from register import selectors
+
+    assert {c.number: c.municipality_count for c in selectors.county_list()}["15"] == 1
+    assert {n.pk: n.member_count for n in selectors.network_list()}[network.pk] == 1

@@ -6,42 +6,32 @@ its cleaned data to one service, which checks the permission again and writes th
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_safe
+from django.views.decorators.http import require_safe
 
-from core.access import has_perm
+from core.access import has_perm, require
+from core.edit import edit_view, render_form
 from core.forms import call_service
 
 from . import services
 from .forms import AffiliationForm, EndForm, OrganisationForm, PersonCreateForm, PersonForm
 from .models import Affiliation, Organisation, Person
 
-edit_view = require_http_methods(["GET", "POST"])
-
-
-def _check(user, perm, obj=None):
-    if not has_perm(user, perm, obj):
-        raise PermissionDenied(perm)
-
 
 def _people_url(organisation) -> str:
     return reverse("register_edit:organisation_people", args=[organisation.pk])
 
 
-def render_form(request, form, *, title, cancel_url, submit=None, intro="", **extra):
-    context = {"form": form, "title": title, "cancel_url": cancel_url,
-               "submit_label": submit or _("Save"), "intro": intro, **extra}
-    return render(request, "edit/form.html", context)
 
 
 @login_required
 @require_safe
 def organisation_people(request, pk):
     organisation = get_object_or_404(Organisation, pk=pk)
-    _check(request.user, "register.change_affiliation", organisation)
+    require(request.user, "register.change_affiliation", organisation)
     affiliations = (organisation.affiliations.select_related("person")
                     .order_by("person__name", "-valid_from"))
     return render(request, "edit/organisation_people.html", {
@@ -54,7 +44,7 @@ def organisation_people(request, pk):
 @edit_view
 def person_create(request, pk):
     organisation = get_object_or_404(Organisation, pk=pk)
-    _check(request.user, "register.change_affiliation", organisation)
+    require(request.user, "register.change_affiliation", organisation)
     form = PersonCreateForm(request.POST or None)
     if form.is_valid() and call_service(
         form, services.person_create, actor=request.user, organisation=organisation,
@@ -73,7 +63,7 @@ def person_edit(request, pk, person_pk):
     organisation = get_object_or_404(Organisation, pk=pk)
     person = get_object_or_404(Person.objects.filter(affiliations__organisation=organisation)
                                .distinct(), pk=person_pk)
-    _check(request.user, "register.change_person", person)
+    require(request.user, "register.change_person", person)
     form = PersonForm(request.POST or None, instance=person)
     if form.is_valid() and call_service(form, services.person_update, actor=request.user,
                                         person=person, data=form.cleaned_data):
@@ -86,7 +76,7 @@ def person_edit(request, pk, person_pk):
 def _affiliation(request, pk) -> Affiliation:
     affiliation = get_object_or_404(Affiliation.objects.select_related("person", "organisation"),
                                     pk=pk)
-    _check(request.user, "register.change_affiliation", affiliation)
+    require(request.user, "register.change_affiliation", affiliation)
     return affiliation
 
 
@@ -142,7 +132,7 @@ def affiliation_delete(request, pk):
 @edit_view
 def organisation_edit(request, pk):
     organisation = get_object_or_404(Organisation, pk=pk)
-    _check(request.user, "register.change_organisation")
+    require(request.user, "register.change_organisation")
     form = OrganisationForm(request.POST or None, instance=organisation)
     if form.is_valid() and call_service(form, services.organisation_update, actor=request.user,
                                         organisation=organisation, data=form.cleaned_data):

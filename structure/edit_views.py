@@ -6,14 +6,15 @@ its cleaned data to one service, which checks the permission again and writes th
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_safe
+from django.views.decorators.http import require_safe
 
-from core.access import has_perm
+from core.access import has_perm, require
+from core.edit import edit_view, render_form
 from core.forms import call_service
 from register.forms import EndForm
 
@@ -21,23 +22,11 @@ from . import services
 from .forms import BodyForm, MembershipCreateForm, MembershipForm, SeatForm
 from .models import Body, Membership, Seat
 
-edit_view = require_http_methods(["GET", "POST"])
-
-
-def _check(user, perm, obj=None):
-    if not has_perm(user, perm, obj):
-        raise PermissionDenied(perm)
-
 
 def _seats_url(body) -> str:
     return reverse("structure_edit:body_seats", args=[body.slug])
 
 
-def render_form(request, form, *, title, cancel_url, submit=None, intro=""):
-    return render(request, "edit/form.html", {
-        "form": form, "title": title, "cancel_url": cancel_url,
-        "submit_label": submit or _("Save"), "intro": intro,
-    })
 
 
 def render_delete(request, obj, *, title, cancel_url, errors, explanation=""):
@@ -51,7 +40,7 @@ def render_delete(request, obj, *, title, cancel_url, errors, explanation=""):
 @require_safe
 def body_seats(request, slug):
     body = get_object_or_404(Body, slug=slug)
-    _check(request.user, "structure.change_seat", body)
+    require(request.user, "structure.change_seat", body)
     memberships = Membership.objects.select_related("person", "organisation").order_by(
         "-valid_from")
     seats = body.seats.prefetch_related(Prefetch("memberships", queryset=memberships))
@@ -65,7 +54,7 @@ def body_seats(request, slug):
 @edit_view
 def body_edit(request, slug):
     body = get_object_or_404(Body, slug=slug)
-    _check(request.user, "structure.change_body")
+    require(request.user, "structure.change_body")
     form = BodyForm(request.POST or None, instance=body)
     if form.is_valid() and call_service(form, services.body_update, actor=request.user,
                                         body=body, data=form.cleaned_data):
@@ -79,7 +68,7 @@ def body_edit(request, slug):
 @edit_view
 def seat_create(request, slug):
     body = get_object_or_404(Body, slug=slug)
-    _check(request.user, "structure.change_seat", body)
+    require(request.user, "structure.change_seat", body)
     form = SeatForm(request.POST or None)
     if form.is_valid() and call_service(form, services.seat_create, actor=request.user,
                                         body=body, data=form.cleaned_data):
@@ -91,7 +80,7 @@ def seat_create(request, slug):
 
 def _seat(request, pk) -> Seat:
     seat = get_object_or_404(Seat.objects.select_related("body"), pk=pk)
-    _check(request.user, "structure.change_seat", seat)
+    require(request.user, "structure.change_seat", seat)
     return seat
 
 
@@ -129,7 +118,7 @@ def seat_delete(request, pk):
 @edit_view
 def membership_create(request, pk):
     seat = get_object_or_404(Seat.objects.select_related("body"), pk=pk)
-    _check(request.user, "structure.change_membership", seat)
+    require(request.user, "structure.change_membership", seat)
     form = MembershipCreateForm(request.POST or None)
     if form.is_valid() and call_service(form, services.membership_create, actor=request.user,
                                         seat=seat, data=form.cleaned_data):
@@ -142,7 +131,7 @@ def membership_create(request, pk):
 def _membership(request, pk) -> Membership:
     membership = get_object_or_404(
         Membership.objects.select_related("seat__body", "person", "organisation"), pk=pk)
-    _check(request.user, "structure.change_membership", membership)
+    require(request.user, "structure.change_membership", membership)
     return membership
 
 

@@ -42,7 +42,7 @@ import traceback
 import pytest
 import schemathesis
 from django.core.cache import cache
-from django.core.signals import got_request_exception, request_finished
+from django.core.signals import got_request_exception, request_finished, request_started
 from django.db import close_old_connections, transaction
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
@@ -150,6 +150,9 @@ def in_process_requests():
     def record(sender, request=None, **kwargs):
         errors.append(traceback.format_exc())
 
+    # At the start of a request too: inside the test's transaction the connection looks
+    # "unusable" (autocommit off) and PostgreSQL's would be closed (SQLite's in-memory one not).
+    request_started.disconnect(close_old_connections)
     request_finished.disconnect(close_old_connections)
     got_request_exception.connect(record)
     try:
@@ -157,6 +160,7 @@ def in_process_requests():
     finally:
         got_request_exception.disconnect(record)
         request_finished.connect(close_old_connections)
+        request_started.connect(close_old_connections)
 
 
 # --- our checks --------------------------------------------------------------------------------

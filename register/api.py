@@ -410,6 +410,7 @@ def affiliation_history(request, id: Id):
 from core.api import ValidationErrorOut  # noqa: E402 - appended section
 
 
+@decorate_view(public_read)
 @router.get("/organisations.csv", summary="Organisations as CSV",
             openapi_extra={"responses": {200: {
                 "description": "The filtered organisation list as CSV (formula cells escaped)",

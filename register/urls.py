@@ -1,5 +1,7 @@
 from django.urls import path
 
+from core.cache import public_page
+
 from . import views
 
 app_name = "register"
@@ -15,5 +17,5 @@ urlpatterns = [
 
 from . import exports  # noqa: E402 - appended: the CSV export (register/exports.py)
 
-urlpatterns.append(path("organisasjoner/eksport.csv", exports.organisation_export,
+urlpatterns.append(path("organisasjoner/eksport.csv", public_page(exports.organisation_export),
                         name="organisation_export"))

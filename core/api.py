@@ -196,9 +196,9 @@ class ChangeLog:
     Contact details appear only with ``show_private``; usernames only for administrators.
     """
 
-    def __init__(self, obj, *, request: HttpRequest | None = None, show_private: bool = False):
+    def __init__(self, obj, *, viewer=None, show_private: bool = False):
         self.obj, self.show_private = obj, show_private
-        self.show_actors = request is not None and is_admin(reader(request))
+        self.show_actors = viewer is not None and is_admin(viewer)
 
     def count(self) -> int:
         return change_count(self.obj)

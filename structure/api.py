@@ -23,6 +23,7 @@ from core.api import (
     Slug,
     actor,
     read,
+    reader,
     write,
 )
 from core.cache import public_read
@@ -233,7 +234,7 @@ def body_detail(request, slug: Slug):
             summary="Change history of a body")
 @paginate(PagePagination)
 def body_history(request, slug: Slug):
-    return ChangeLog(get_object_or_404(Body, slug=slug), request=request)
+    return ChangeLog(get_object_or_404(Body, slug=slug), viewer=reader(request))
 
 
 @router.patch("/bodies/{slug}", response=write(BodyDetailOut), auth=WRITE_AUTH,
@@ -321,7 +322,7 @@ def membership_delete(request, id: Id):
             summary="Change history of a seat")
 @paginate(PagePagination)
 def seat_history(request, id: Id):
-    return ChangeLog(get_object_or_404(Seat, pk=id), request=request)
+    return ChangeLog(get_object_or_404(Seat, pk=id), viewer=reader(request))
 
 
 @decorate_view(public_read)
@@ -329,4 +330,4 @@ def seat_history(request, id: Id):
             summary="Change history of a membership")
 @paginate(PagePagination)
 def membership_history(request, id: Id):
-    return ChangeLog(get_object_or_404(Membership, pk=id), request=request)
+    return ChangeLog(get_object_or_404(Membership, pk=id), viewer=reader(request))

@@ -2,8 +2,8 @@
 
 SQLite's LIKE and LOWER fold only ASCII letters, so "ålesund" would not find "Ålesund". On
 SQLite we register a Python ``casefold`` function on every connection; on PostgreSQL LOWER is
-Unicode-aware already. Selectors and filters use ``contains_folded`` and never ``icontains``
-on names.
+Unicode-aware already. Selectors and filters use ``folded_q`` and never ``icontains`` on
+names.
 """
 
 from django.db.backends.signals import connection_created
@@ -18,13 +18,6 @@ class Casefold(Func):
 
     def as_sqlite(self, compiler, connection, **extra_context):
         return super().as_sql(compiler, connection, function=SQLITE_FUNCTION, **extra_context)
-
-
-def contains_folded(queryset, field: str, value: str):
-    """Rows whose ``field`` contains ``value``, ignoring case in every alphabet."""
-    alias = f"_{field}_folded"
-    return queryset.annotate(**{alias: Casefold(field)}).filter(
-        **{f"{alias}__contains": value.casefold()})
 
 
 def folded_q(field: str, value: str) -> tuple[dict, Q]:

@@ -68,8 +68,6 @@ def register_import(*, actor, data: bytes, source: str, dry_run: bool = False) -
                         parsed.errors.append(RowError(line, column, " ".join(messages)))
                     continue
                 setattr(result, outcome, getattr(result, outcome) + 1)
-                if parsed.kind == "organisations":
-                    seen["_links"][-1] += (outcome,)
             if parsed.kind == "organisations" and not parsed.errors:
                 _link_predecessors(seen.get("_links", []), parsed, result, actor=actor)
             if parsed.errors:
@@ -135,11 +133,12 @@ def _apply_organisation(row: dict, *, line, seen, actor, reason) -> str:
     if number:
         _duplicate(seen, (kind, number, row["valid_from"]), line, "number")
         lookup = {"kind": kind, "number": number, "valid_from": row["valid_from"]}
-        undated = Organisation.objects.filter(kind=kind, number=number, valid_from__isnull=True)
-        if row["valid_from"] and not Organisation.objects.filter(**lookup).exists() \
-                and undated.exists():  # the file now knows when an open-ended row began
-            lookup = {"pk": undated.get().pk}
-            values["valid_from"] = row["valid_from"]
+        if row["valid_from"] and not Organisation.objects.filter(**lookup).exists():
+            undated = Organisation.objects.filter(kind=kind, number=number,
+                                                  valid_from__isnull=True).first()
+            if undated:  # the file now knows when an open-ended row began
+                lookup = {"pk": undated.pk}
+                values["valid_from"] = row["valid_from"]
     elif row["org_number"]:
         lookup = {"kind": kind, "org_number": row["org_number"]}
         values.pop("org_number")
@@ -155,7 +154,7 @@ def _apply_organisation(row: dict, *, line, seen, actor, reason) -> str:
             raise ValidationError({"org_number": _("Already the organisation number of "
                                                    "%(org)s.") % {"org": holder}})
     obj, outcome = _update_or_create(Organisation, lookup, values, actor=actor, reason=reason)
-    seen.setdefault("_links", []).append((line, obj, row["predecessors"]))
+    seen.setdefault("_links", []).append((line, obj, row["predecessors"], outcome))
     return outcome
 
 
@@ -165,9 +164,13 @@ def _link_predecessors(links: list, parsed, result: ImportResult, *, actor) -> N
     A predecessor is named by its number (same kind); when a number was used by several
     organisations over time, the one that ended before this one began is meant.
     """
+    links = [link for link in links if link[2] is not None]  # None: the file has no such column
+    current: dict[int, set] = {}  # the links stored now, in one query
+    through = Organisation.predecessors.through.objects.filter(
+        from_organisation__in=[obj for _, obj, _, _ in links])
+    for from_id, to_id in through.values_list("from_organisation_id", "to_organisation_id"):
+        current.setdefault(from_id, set()).add(to_id)
     for line, obj, numbers, outcome in links:
-        if numbers is None:  # the file has no predecessors column
-            continue
         wanted = set()
         for number in numbers:
             candidates = Organisation.objects.filter(kind=obj.kind, number=number)
@@ -181,7 +184,7 @@ def _link_predecessors(links: list, parsed, result: ImportResult, *, actor) -> N
                     _("Number %(n)s names several earlier organisations.")) % {"n": number}))
                 continue
             wanted.add(found[0])
-        if set(obj.predecessors.all()) != wanted and not parsed.errors:
+        if current.get(obj.pk, set()) != {o.pk for o in wanted} and not parsed.errors:
             obj._history_user = actor if getattr(actor, "is_authenticated", False) else None
             obj.predecessors.set(wanted)
             if outcome == "unchanged":

@@ -6,7 +6,7 @@ import factory
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from accounts.models import Role, RoleGrant, User
+from accounts.models import ApiToken, Role, RoleGrant, User
 from register.models import Affiliation, County, Network, NetworkMembership, Organisation, Person
 from structure.models import Body, Membership, Seat
 
@@ -130,6 +130,29 @@ def count_queries(func) -> int:
     with CaptureQueriesContext(connection) as ctx:
         func()
     return len(ctx.captured_queries)
+
+
+def api_client(user, via: str = "token"):
+    """A test client acting as ``user`` through the API: (client, extra request headers).
+    ``via`` "token" sends a bearer token; "session" logs in; ``user`` None is anonymous."""
+    from django.test import Client
+
+    client = Client()
+    if user is None:
+        return client, {}
+    if via == "session":
+        client.force_login(user)
+        return client, {}
+    _, key = ApiToken.issue(user=user, name="test")
+    return client, {"HTTP_AUTHORIZATION": f"Bearer {key}"}
+
+
+def api_send(client, method: str, url: str, data=None, **headers):
+    """Call ``url`` with ``method`` and a JSON body (none for DELETE)."""
+    if method == "DELETE":
+        return client.delete(url, **headers)
+    call = getattr(client, method.lower())
+    return call(url, data or {}, content_type="application/json", **headers)
 
 
 __all__ = ["Role"]

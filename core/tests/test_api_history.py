@@ -3,15 +3,13 @@
 import pytest
 from django.test import Client
 
-from accounts.models import ApiToken
 from core import testing as t
 from register import services as register_services
 from structure import services as structure_services
 
 
 def token_headers(user) -> dict:
-    _, key = ApiToken.issue(user=user, name="test")
-    return {"HTTP_AUTHORIZATION": f"Bearer {key}"}
+    return t.api_client(user)[1]
 
 
 @pytest.fixture

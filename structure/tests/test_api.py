@@ -4,9 +4,7 @@ history and bounded queries."""
 import datetime
 
 import pytest
-from django.test import Client
 
-from accounts.models import ApiToken
 from core import testing as t
 from structure.models import Body, Membership, Seat
 
@@ -35,22 +33,8 @@ def actors(admin_user, contact_a, secretary_x):
             "admin": admin_user}
 
 
-def client_for(user, via: str = "token") -> tuple[Client, dict]:
-    client = Client()
-    if user is None:
-        return client, {}
-    if via == "session":
-        client.force_login(user)
-        return client, {}
-    _, key = ApiToken.issue(user=user, name="test")
-    return client, {"HTTP_AUTHORIZATION": f"Bearer {key}"}
-
-
-def send(client, method: str, url: str, data=None, **headers):
-    if method == "DELETE":
-        return client.delete(url, **headers)
-    call = getattr(client, method.lower())
-    return call(url, data or {}, content_type="application/json", **headers)
+client_for = t.api_client
+send = t.api_send
 
 
 def _fill(value, scope: dict):

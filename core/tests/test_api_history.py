@@ -90,3 +90,20 @@ def test_usernames_only_for_administrators(client, person, contact_a, admin_user
 def test_history_of_unknown_objects_is_404(client, db):
     assert client.get("/api/seats/999999/history").status_code == 404
     assert client.get("/api/counties/99/history").status_code == 404
+
+
+def test_history_endpoints_query_count_does_not_grow(client, person, membership, contact_a,
+                                                     secretary_x, org_a):
+    network = t.NetworkMembershipFactory(organisation=org_a).network
+    urls = [f"/api/people/{person.pk}/history", f"/api/memberships/{membership.pk}/history",
+            f"/api/seats/{membership.seat_id}/history", f"/api/networks/{network.slug}/history",
+            f"/api/counties/{org_a.county.number}/history"]
+    few = {url: t.count_queries(lambda url=url: client.get(url)) for url in urls}
+    for n in range(30):
+        register_services.person_update(actor=contact_a, person=person, data={"name": f"K{n}"})
+        structure_services.membership_update(actor=secretary_x, membership=membership,
+                                             data={"decision_ref": f"KS {n}"})
+        t.NetworkMembershipFactory(network=network)
+    many = {url: t.count_queries(lambda url=url: client.get(url)) for url in urls}
+    assert many == few
+    assert max(many.values()) < 25

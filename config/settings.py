@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "accounts",
     "register",
     "structure",
+    "representation",
 ]
 
 MIDDLEWARE = [

@@ -100,7 +100,9 @@ SUBJECTS = {  # subject -> the row to show (the biggest of its kind: the worst c
 }
 PAGE_SUBJECTS = {"organisation_detail": "organisation", "county_detail": "county",
                  "network_detail": "network", "person_detail": "person",
-                 "body_detail": "body"}
+                 "body_detail": "body", "organisation_history": "organisation",
+                 "county_history": "county", "network_history": "network",
+                 "person_history": "person", "body_history": "body"}
 API_SUBJECTS = {"organisations": "organisation", "counties": "county", "networks": "network",
                 "people": "person", "bodies": "body", "affiliations": "affiliation",
                 "seats": "seat", "memberships": "membership"}

@@ -19,9 +19,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 
 from django.db import models
-from django.db.models import OuterRef, Subquery
+from django.db.models import OuterRef, Q, Subquery
 from django.utils.translation import gettext_lazy as _
 
 PRIVATE_FIELDS = {"email", "phone"}
@@ -49,10 +50,57 @@ class ChangeEntry:
     subject: str = ""  # empty for the object itself; the child record's name otherwise
     object_id: int | None = None
     history_id: int = 0
+    source: int = 0  # index of the entry's source in sources_for(): breaks ties in time
 
     @property
     def model_label(self) -> str:
         return str(self.model._meta.verbose_name) if self.model else ""
+
+    @property
+    def cursor(self) -> Cursor:
+        return Cursor(self.when, self.source, self.history_id)
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """A position in a change log, for paging by key: entries are ordered newest first by
+    (time, source, history id), a total order even when a bulk write gives many rows one time.
+
+    As a URL parameter it is ``<microseconds since 1970>.<source>.<history id>``.
+    """
+
+    when: datetime
+    source: int
+    history_id: int
+
+    def token(self) -> str:
+        micros = (self.when - _EPOCH) // timedelta(microseconds=1)
+        return f"{micros}.{self.source}.{self.history_id}"
+
+    @classmethod
+    def parse(cls, token: str) -> Cursor:
+        """The cursor a token names; ValueError for anything else."""
+        parts = token.split(".")
+        if len(parts) != 3 or not all(p.isascii() and p.isdigit() for p in parts):
+            raise ValueError(token)
+        micros, source, history_id = (int(p) for p in parts)
+        try:
+            when = _EPOCH + timedelta(microseconds=micros)
+        except OverflowError as error:
+            raise ValueError(token) from error
+        return cls(when, source, history_id)
+
+    def older_q(self, source: int) -> Q:
+        """The rows of source number ``source`` that come after this cursor, newest first."""
+        if source < self.source:
+            return Q(history_date__lte=self.when)
+        if source == self.source:
+            return Q(history_date__lt=self.when) | Q(history_date=self.when,
+                                                     history_id__lt=self.history_id)
+        return Q(history_date__lt=self.when)
 
 
 @dataclass
@@ -64,13 +112,15 @@ class Source:
 
 
 def change_log(obj, *, show_private: bool = False, show_actors: bool = False,
-               limit: int = 200) -> list[ChangeEntry]:
-    """Newest first, at most ``limit`` entries, over ``obj`` and its child records."""
+               limit: int = 200, after: Cursor | None = None) -> list[ChangeEntry]:
+    """Newest first, at most ``limit`` entries, over ``obj`` and its child records; with
+    ``after``, the entries that follow that position (the next page)."""
     entries = []
-    for source in sources_for(obj):
-        entries += _entries(source, show_private=show_private, show_actors=show_actors,
-                            limit=limit)
-    entries.sort(key=lambda e: (e.when, e.history_id), reverse=True)
+    for index, source in enumerate(sources_for(obj)):
+        records = source.records if after is None else source.records.filter(after.older_q(index))
+        entries += _entries(Source(records, source.subject), show_private=show_private,
+                            show_actors=show_actors, limit=limit, index=index)
+    entries.sort(key=lambda e: (e.when, e.source, e.history_id), reverse=True)
     return entries[:limit]
 
 
@@ -103,7 +153,7 @@ def sources_for(obj) -> list[Source]:
 
 
 def _entries(source: Source, *, show_private: bool, show_actors: bool,
-             limit: int) -> list[ChangeEntry]:
+             limit: int, index: int = 0) -> list[ChangeEntry]:
     """The newest ``limit`` records of a source, each diffed against its object's previous
     version: two queries (records with the id of their previous version; those versions)."""
     history_model = source.records.model
@@ -126,7 +176,7 @@ def _entries(source: Source, *, show_private: bool, show_actors: bool,
             type_label=TYPE_LABELS.get(record.history_type, record.history_type),
             reason=record.history_change_reason or "", changes=changes, model=model,
             subject=subjects.get(record.pk, "") if source.subject else "", object_id=record.id,
-            history_id=record.pk,
+            history_id=record.pk, source=index,
         ))
     return entries
 

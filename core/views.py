@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import escape, format_html
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.safestring import mark_safe
 from django.utils.text import capfirst
 from django.utils.translation import check_for_language, ngettext
@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
 from core.cache import public_page
-from core.history import change_log
+from core.history import Cursor, change_log
 from register.selectors import key_figures
 from structure.selectors import model_diagram
 
@@ -161,22 +161,57 @@ def period_label(period) -> str:
     return format_html('<span class="muted">{}</span>', _("open"))
 
 
-HISTORY_LIMIT = 50
+HISTORY_PREVIEW = 10  # newest changes on an object's own page
+HISTORY_PAGE_SIZE = 50  # changes per page of the full change log
 
 
-def history_context(obj, *, show_private: bool = False, show_actors: bool = False) -> dict:
-    """The newest HISTORY_LIMIT change-log entries of ``obj`` and whether older ones exist.
+def history_context(obj, *, show_private: bool = False, show_actors: bool = False,
+                    history_url: str = "") -> dict:
+    """The newest HISTORY_PREVIEW change-log entries of ``obj`` for its own page, and the link
+    to its full, paged change log (``history_url``) when there are more.
 
     For ``includes/history.html``; ``show_private`` reveals contact details in the log.
-    References to other rows are shown by name: one query per referenced model, however long
-    the log.
     """
-    entries = change_log(obj, show_private=show_private, show_actors=show_actors,
-                         limit=HISTORY_LIMIT + 1)
-    _name_references(entries[:HISTORY_LIMIT])
-    _label_values(entries[:HISTORY_LIMIT])
-    return {"history": entries[:HISTORY_LIMIT], "history_truncated": len(entries) > HISTORY_LIMIT,
-            "history_limit": HISTORY_LIMIT, "history_rows": history_rows(entries[:HISTORY_LIMIT])}
+    entries = _history_entries(obj, HISTORY_PREVIEW, show_private=show_private,
+                               show_actors=show_actors)
+    shown = entries[:HISTORY_PREVIEW]
+    return {"history": shown, "history_truncated": len(entries) > HISTORY_PREVIEW,
+            "history_url": history_url, "history_rows": history_rows(shown)}
+
+
+def history_page(request, obj, *, crumbs: list[tuple[str, str]], show_private: bool = False,
+                 show_actors: bool = False) -> HttpResponse:
+    """The full change log of ``obj``, HISTORY_PAGE_SIZE entries a page, newest first.
+
+    Paged by key (``?etter=<cursor>``, see ``core.history.Cursor``), so a page deep in twenty
+    years of history costs what the first one does; a malformed cursor is a 404. ``crumbs`` are
+    the (label, URL) pairs leading to the object, the object's own page last.
+    """
+    after = None
+    if "etter" in request.GET:
+        try:
+            after = Cursor.parse(request.GET["etter"])
+        except ValueError as error:
+            raise Http404(_("No such page of the change log.")) from error
+    entries = _history_entries(obj, HISTORY_PAGE_SIZE, show_private=show_private,
+                               show_actors=show_actors, after=after)
+    shown = entries[:HISTORY_PAGE_SIZE]
+    older = shown[-1].cursor.token() if len(entries) > HISTORY_PAGE_SIZE else ""
+    return render(request, "core/history_page.html", {
+        "object": obj, "crumbs": crumbs, "object_url": crumbs[-1][1],
+        "history": shown, "history_rows": history_rows(shown),
+        "older_url": f"?{urlencode({'etter': older})}" if older else "",
+        "is_first_page": after is None,
+    })
+
+
+def _history_entries(obj, limit: int, *, after=None, **options) -> list:
+    """``limit`` + 1 entries (the extra one tells whether more exist), the shown ones labelled:
+    references by name (one query per referenced model), codes by their labels."""
+    entries = change_log(obj, limit=limit + 1, after=after, **options)
+    _name_references(entries[:limit])
+    _label_values(entries[:limit])
+    return entries
 
 
 def history_rows(entries) -> str:

@@ -10,14 +10,15 @@ from functools import partial
 from django.core.paginator import Paginator
 from django.forms import Select
 from django.http import Http404
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from core.access import is_admin
 from core.cache import public_page
-from core.views import history_context, paginate, period_label, url_maker
+from core.views import history_context, history_page, paginate, period_label, url_maker
 from structure.selectors import memberships_of_organisation, memberships_of_person
 
 from . import selectors
@@ -107,7 +108,8 @@ def organisation_detail(request, pk: int):
         "memberships": memberships,
         "people": [(a, a.person_id in visible) for a in affiliations],
         "people_page": people_page,
-        **history_context(organisation),
+        **history_context(organisation, show_actors=is_admin(request.user),
+                          history_url=reverse("register:organisation_history", args=[pk])),
     })
 
 
@@ -133,7 +135,8 @@ def county_detail(request, number: str):
         "municipalities": [o for o in organisations if o.kind == "municipality"],
         "others": [o for o in organisations
                    if o.kind not in {"municipality", "county_municipality"}],
-        **history_context(county, show_actors=is_admin(request.user)),
+        **history_context(county, show_actors=is_admin(request.user),
+                          history_url=reverse("register:county_history", args=[number])),
     })
 
 
@@ -153,7 +156,8 @@ def network_detail(request, slug: str):
     return render(request, "register/network_detail.html", {
         "network": network,
         "members": with_urls(members_page.object_list), "members_page": members_page,
-        **history_context(network, show_actors=is_admin(request.user)),
+        **history_context(network, show_actors=is_admin(request.user),
+                          history_url=reverse("register:network_history", args=[slug])),
     })
 
 
@@ -174,5 +178,40 @@ def person_detail(request, pk: int):
             (_("Current"), [m for m in memberships if m.is_current]),
             (_("Earlier or future"), [m for m in memberships if not m.is_current]),
         ],
-        **history_context(person, show_private=show_contact, show_actors=is_admin(request.user)),
+        **history_context(person, show_private=show_contact, show_actors=is_admin(request.user),
+                          history_url=reverse("register:person_history", args=[pk])),
     })
+
+
+# The full change log of each object: its page's newest changes link here.
+
+@public_page
+def organisation_history(request, pk: int):
+    organisation = get_object_or_404(Organisation, pk=pk)
+    return history_page(request, organisation, show_actors=is_admin(request.user), crumbs=[
+        (_("Organisations"), reverse("register:organisation_list")),
+        (organisation.name, organisation.get_absolute_url())])
+
+
+@public_page
+def county_history(request, number: str):
+    county = get_object_or_404(County, number=number)
+    return history_page(request, county, show_actors=is_admin(request.user), crumbs=[
+        (_("Counties"), reverse("register:county_list")), (county.name, county.get_absolute_url())])
+
+
+@public_page
+def network_history(request, slug: str):
+    network = get_object_or_404(Network, slug=slug)
+    return history_page(request, network, show_actors=is_admin(request.user), crumbs=[
+        (_("Regional networks"), reverse("register:network_list")),
+        (network.name, network.get_absolute_url())])
+
+
+@public_page
+def person_history(request, pk: int):
+    person = get_object_or_404(Person, pk=pk)
+    return history_page(
+        request, person, crumbs=[(person.name, person.get_absolute_url())],
+        show_private=selectors.can_see_contact_details(request.user, person),
+        show_actors=is_admin(request.user))

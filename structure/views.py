@@ -1,11 +1,13 @@
 """Public pages of the model's structure: the bodies, their seats and current members."""
 
 from django.http import Http404
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from core.access import is_admin
 from core.cache import public_page
-from core.views import history_context, period_label, url_maker
+from core.views import history_context, history_page, period_label, url_maker
 
 from . import selectors
 from .models import Body
@@ -44,5 +46,13 @@ def body_detail(request, slug: str):
         "body": body, "seats": seats,
         "children": [child for child in body.children.all() if child.is_current],
         "has_demo": any(m.is_demo for seat in seats for m in seat.current_memberships),
-        **history_context(body, show_actors=is_admin(request.user)),
+        **history_context(body, show_actors=is_admin(request.user),
+                          history_url=reverse("structure:body_history", args=[slug])),
     })
+
+
+@public_page
+def body_history(request, slug: str):
+    body = get_object_or_404(Body, slug=slug)
+    return history_page(request, body, show_actors=is_admin(request.user), crumbs=[
+        (_("Bodies"), reverse("structure:body_list")), (body.name, body.get_absolute_url())])

@@ -252,7 +252,7 @@ def _organisation_with(n: int, *, predecessors: int = 1) -> str:
 def test_organisation_detail_queries_bounded(client, admin_user):
     small, large = _organisation_with(3), _organisation_with(30)
     # Naming rows referenced in the change log costs one query per referenced model among the
-    # entries shown (newest 50); more data can only push older kinds of entry off the page.
+    # entries shown (the newest few); more data can only push older kinds of entry off the page.
     assert _queries(client, large) <= _queries(client, small) < 25
     client.force_login(admin_user)
     client.get(small)  # the first request of a session records when it was last seen
@@ -265,7 +265,7 @@ def test_organisation_detail_queries_bounded_with_many_predecessor_changes(clien
     org = Organisation.objects.get(pk=int(large.rstrip("/").rsplit("/", 1)[1]))
     for other in t.OrganisationFactory.create_batch(10):
         org.predecessors.add(other)  # each add is one more history record
-    assert _queries(client, small) == _queries(client, large)
+    assert _queries(client, large) <= _queries(client, small)  # fewer kinds of reference shown
 
 
 def test_county_list_queries_bounded(client):

@@ -92,4 +92,5 @@ def test_body_detail_queries_bounded(client):
         return body.get_absolute_url()
 
     small, large = build(3), build(40)
-    assert _queries(client, small) == _queries(client, large) < 25
+    # <=: the larger log's newest entries name fewer kinds of referenced rows
+    assert _queries(client, large) <= _queries(client, small) < 25

@@ -14,7 +14,13 @@ from core.models import ValidityPeriod, validity_check
 
 
 class User(AbstractUser):
-    """A login. A user acts for organisations and bodies only through role grants."""
+    """A login. A user acts for organisations and bodies only through role grants; ``person``
+    is the register's person this login belongs to (a representative sees their own
+    appointments and files their reports through it)."""
+
+    person = models.OneToOneField("register.Person", verbose_name=_("person in the register"),
+                                  on_delete=models.SET_NULL, null=True, blank=True,
+                                  related_name="user")
 
     class Meta:
         verbose_name = _("user")

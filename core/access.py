@@ -38,7 +38,8 @@ ORG_CONTACT = "org_contact"
 # Which roles hold which named permission. Administrators hold every permission.
 ROLE_PERMISSIONS: dict[str, set[str]] = {
     BODY_SECRETARY: {"structure.change_seat", "structure.change_membership"},
-    ORG_CONTACT: {"register.change_person", "register.change_affiliation"},
+    ORG_CONTACT: {"register.change_person", "register.change_affiliation",
+                  "representation.nominate"},
 }
 
 GLOBAL_PERMISSIONS = {
@@ -47,6 +48,7 @@ GLOBAL_PERMISSIONS = {
     "structure.change_body",
     "accounts.grant_role",
     "history.view_private",
+    "representation.manage",  # vacancies, rules, proposals, appointments, recorded gender
 }
 
 
@@ -80,6 +82,7 @@ SCOPE_OF: dict[str, tuple[str, Callable[[Any], set[int]]]] = {
     "register.change_affiliation": ("organisation_id", _organisations_of),
     "structure.change_seat": ("body_id", _bodies_of),
     "structure.change_membership": ("body_id", _bodies_of),
+    "representation.nominate": ("organisation_id", _organisations_of),
 }
 KNOWN_PERMISSIONS = GLOBAL_PERMISSIONS | set(SCOPE_OF)
 

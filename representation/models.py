@@ -157,9 +157,11 @@ class RepresentativityRule(models.Model):
     """A rule a body's composition must follow, configured by the secretariat, with its reason.
 
     Which fields matter depends on ``kind`` (``clean``): counties for county seats, the kind of
-    organisation for the kind split, population bounds for size classes, ``minimum``/``maximum``
-    seats, ``limit`` for load and continuity, competences for coverage; ``preferred`` makes the
-    network rule a preference (a score bonus) instead of a requirement.
+    organisation for the kind split, population bounds for size classes (from ≤ population <
+    below), ``minimum``/``maximum`` seats (of ``role``, or members and deputies together),
+    ``limit`` for load and continuity, competences for coverage; ``preferred`` makes the network
+    rule a preference (a score bonus) instead of a requirement. The optimiser's semantics of
+    each kind: docs/optimiser.md.
     """
 
     body = models.ForeignKey(Body, on_delete=models.CASCADE, related_name="representativity_rules")
@@ -173,7 +175,10 @@ class RepresentativityRule(models.Model):
                  (OrganisationKind.COUNTY_MUNICIPALITY.value,
                   OrganisationKind.COUNTY_MUNICIPALITY.label)])
     population_from = models.PositiveIntegerField(_("population from"), null=True, blank=True)
-    population_to = models.PositiveIntegerField(_("population up to"), null=True, blank=True)
+    population_to = models.PositiveIntegerField(_("population below"), null=True, blank=True)
+    role = models.CharField(_("counts"), max_length=10, blank=True,
+                            choices=[("member", _("Members only")), ("deputy", _("Deputies only"))],
+                            help_text=_("Empty: members and deputies together."))
     minimum = models.PositiveSmallIntegerField(_("at least"), null=True, blank=True)
     maximum = models.PositiveSmallIntegerField(_("at most"), null=True, blank=True)
     limit = models.PositiveSmallIntegerField(_("number"), null=True, blank=True)
@@ -195,7 +200,7 @@ class RepresentativityRule(models.Model):
                 | Q(maximum__gte=models.F("minimum")), name="rule_min_not_above_max"),
             models.CheckConstraint(
                 condition=Q(population_from__isnull=True) | Q(population_to__isnull=True)
-                | Q(population_to__gte=models.F("population_from")),
+                | Q(population_to__gt=models.F("population_from")),
                 name="rule_population_bounds"),
         ]
 

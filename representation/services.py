@@ -34,7 +34,7 @@ from .models import (
 )
 
 VACANCY_FIELDS = {"title", "description", "term_start", "term_end", "deadline"}
-RULE_FIELDS = {"kind", "name", "organisation_kind", "population_from", "population_to",
+RULE_FIELDS = {"kind", "name", "organisation_kind", "population_from", "population_to", "role",
                "minimum", "maximum", "limit", "preferred", "explanation", "active"}
 REPORT_FIELDS = {"discussed", "status", "needs_position", "position_matter", "summary",
                  "summary_public"}
@@ -315,3 +315,60 @@ def report_submit(*, actor, appointment: Appointment, due_date: datetime.date,
     except IntegrityError as error:
         raise ValidationError({"due_date": _("A report for this due date is already filed.")}) \
             from error
+
+
+# --- the optimiser's proposal ----------------------------------------------------------------
+
+PROPOSAL_TIME_LIMIT = 10.0  # seconds for the solve; explanations take at most as long again
+
+
+def proposal_run(*, actor, vacancy: Vacancy, locked: dict | None = None,
+                 excluded=()) -> SlateProposal:
+    """Run the optimiser on the vacancy (with the secretariat's locks and exclusions) and keep
+    its input and answer. The proposal only advises: appointments are recorded separately."""
+    from . import optimiser
+    from .selectors import vacancy_problem
+
+    require(actor, "representation.manage")
+    locked = {str(k): (v or None) for k, v in (locked or {}).items()}
+    excluded = sorted({str(k) for k in excluded})
+    problem = vacancy_problem(vacancy, locked=locked, excluded=excluded)
+    unknown = (set(locked) | set(excluded)) - {c.key for c in problem.candidates}
+    if unknown:
+        raise ValidationError({"locked": _("Unknown candidates: %(keys)s.")
+                               % {"keys": ", ".join(sorted(unknown))}})
+    if set(locked) & set(excluded):
+        raise ValidationError({"locked": _("A candidate cannot be both locked and excluded.")})
+    result = optimiser.solve(problem, time_limit=PROPOSAL_TIME_LIMIT)
+    greedy = optimiser.greedy(problem)
+    proposal = SlateProposal(
+        vacancy=vacancy, created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        locked=locked, excluded=excluded, status=result.status,
+        proven_optimal=result.proven_optimal, score=result.score,
+        result=result_data(result, greedy_score=greedy.score,
+                           greedy_broken=[c.key for c in greedy.broken]))
+    proposal.save()
+    return proposal
+
+
+def result_data(result, **extra) -> dict:
+    """An optimiser result as JSON-ready data (kept with the proposal, served by the API)."""
+    return {
+        "status": result.status, "proven_optimal": result.proven_optimal,
+        "score": result.score, "objective_bound": result.objective_bound,
+        "solve_seconds": round(result.solve_seconds, 3), "summary": result.summary,
+        "slate": {role: [{"key": a.candidate.key, "name": a.candidate.name,
+                          "organisation": a.candidate.organisation_name,
+                          "county": a.candidate.county_name, "score": a.score,
+                          "terms": dict(a.terms)} for a in appointees]
+                  for role, appointees in result.slate.items()},
+        "checks": [{"key": c.key, "kind": str(c.kind), "held": c.held, "actual": c.actual,
+                    "min": c.min, "max": c.max, "role": c.role, "message": c.message}
+                   for c in result.checks],
+        "binding": [{"key": b.key, "kind": str(b.kind), "improvement": b.improvement,
+                     "proven": b.proven, "message": b.message} for b in result.binding],
+        "conflicts": [{"key": c.key, "kind": str(c.kind), "message": c.message}
+                      for c in result.conflicts],
+        "conflicts_minimal": result.conflicts_minimal,
+        **extra,
+    }

@@ -258,6 +258,17 @@ def machine() -> dict:
             "database": connection.vendor, "load_average": list(os.getloadavg())}
 
 
+def markdown(report: dict) -> str:
+    """The figures as the Markdown table of bench/README.md (``--markdown``)."""
+    lines = ["| page / endpoint | cached p95 × | uncached p95 × (ms) | queries |",
+             "| --- | ---: | ---: | ---: |"]
+    for row in report["pages"]:
+        lines.append(f"| `{row['name']}` | {row['p95_ratio']:.1f} | "
+                     f"{row['uncached_p95_ratio']:.1f} ({row['uncached_p95_ms']:.0f}) | "
+                     f"{row['uncached_queries']} |")
+    return "\n".join(lines)
+
+
 def table(report: dict) -> str:
     trivial_row = report["trivial"]
     lines = [f"trivial view p95: cached run {trivial_row['p95_ms']:.2f} ms, uncached run "
@@ -316,6 +327,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="check the time budget on the uncached run (every request a cache "
                         "miss) instead of the cached run; both are always reported")
     parser.add_argument("--out", default=str(ROOT / "bench" / "out" / "pages.json"))
+    parser.add_argument("--markdown", action="store_true",
+                        help="also print the figures as a Markdown table (for bench/README.md)")
     args = parser.parse_args(argv)
     requests = args.requests or (20 if args.smoke else 50)
 
@@ -329,6 +342,8 @@ def main(argv: list[str] | None = None) -> int:
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     print(table(report))
+    if args.markdown:
+        print("\n" + markdown(report))
     print(f"JSON: {out}")
     if report["breaches"]:
         print("\nBudget broken:\n  " + "\n  ".join(report["breaches"]), file=sys.stderr)

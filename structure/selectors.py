@@ -2,7 +2,7 @@
 
 from django.db.models import Count, Prefetch, QuerySet
 
-from .models import Body, Membership, Seat
+from .models import Body, BodyKind, Membership, Seat
 
 
 def body_list() -> QuerySet:
@@ -27,8 +27,11 @@ def body_detail(*, slug: str) -> Body:
 
 
 def model_tree() -> list[dict]:
-    """The bodies as a tree of {body, children} from the roots down, for the model diagram."""
-    bodies = list(body_list())
+    """The bodies as a tree of {body, children} from the roots down, for the model diagram.
+
+    External bodies (the state's councils where the sector is represented) are not part of the
+    model and not drawn; their sector seats are on the representation pages."""
+    bodies = [b for b in body_list() if b.kind != BodyKind.EXTERNAL_BODY]
     by_parent: dict = {}
     for body in bodies:
         by_parent.setdefault(body.parent_id, []).append(body)

@@ -97,20 +97,26 @@ def membership_delete(*, actor, membership: Membership) -> None:
 
 @transaction.atomic
 def bodies_load(*, actor, data: str, source: str) -> dict[str, int]:
-    """Load the bodies of the model from CSV (structure/data/bodies.csv); idempotent by slug."""
+    """Load the bodies of the model from CSV (structure/data/bodies.csv); idempotent by slug.
+
+    ``owner`` is "KS" or the owning organisation's organisation number (a state agency for an
+    external body), which must be in the register already. A bad row raises ValidationError
+    naming its line and column, and nothing is written.
+    """
     require(actor, "structure.change_body")
     counts = {"created": 0, "updated": 0, "unchanged": 0}
     rows = list(csv.DictReader(io.StringIO(data)))
     bodies = {b.slug: b for b in Body.objects.all()}
     ks = Organisation.objects.filter(kind=OrganisationKind.KS).first()
-    for row in rows:  # parents are listed before their children
-        values = {
-            "name": row["name"], "short_name": row["short_name"], "kind": row["kind"],
-            "mandate": row["mandate"], "source": row["source"],
-            "sort_order": int(row["sort_order"]),
-            "parent": bodies[row["parent"]] if row["parent"] else None,
-            "owner": ks if row["owner"] == "KS" else None,
-        }
+    for line, row in enumerate(rows, start=2):  # parents are listed before their children
+        try:
+            values = _body_values(row, bodies, ks)
+        except KeyError as error:
+            raise ValidationError(_("%(source)s line %(line)s: the column %(column)s is missing")
+                                  % {"source": source, "line": line, "column": error}) from error
+        except ValueError as error:
+            raise ValidationError(_("%(source)s line %(line)s: %(error)s") % {
+                "source": source, "line": line, "error": error}) from error
         body = bodies.get(row["slug"])
         if body is None:
             body = history_save(Body(slug=row["slug"], **values), actor=actor,
@@ -123,3 +129,27 @@ def bodies_load(*, actor, data: str, source: str) -> dict[str, int]:
             counts["unchanged"] += 1
         bodies[body.slug] = body
     return counts
+
+
+def _body_values(row: dict, bodies: dict, ks) -> dict:
+    if row.get("parent") and row["parent"] not in bodies:
+        raise ValueError(_("parent: no body %(slug)s listed above") % {"slug": row["parent"]})
+    owner = None
+    if row.get("owner") == "KS":
+        owner = ks
+    elif row.get("owner"):
+        owner = Organisation.objects.filter(org_number=row["owner"]).first()
+        if owner is None:
+            raise ValueError(_("owner: no organisation with organisation number %(n)s")
+                             % {"n": row["owner"]})
+    if not (row["slug"] or "").strip():
+        raise ValueError(_("slug: empty"))
+    if not (row["sort_order"] or "").isdigit():
+        raise ValueError(_("sort_order: %(value)r is not a whole number")
+                         % {"value": row["sort_order"]})
+    return {
+        "name": row["name"], "short_name": row["short_name"], "kind": row["kind"],
+        "mandate": row["mandate"], "source": row["source"],
+        "sort_order": int(row["sort_order"]),
+        "parent": bodies[row["parent"]] if row["parent"] else None, "owner": owner,
+    }

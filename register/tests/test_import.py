@@ -22,6 +22,7 @@ from register.services import register_import
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 COUNTIES = DATA / "counties-2024.csv"
+STATE_AGENCIES = DATA / "state-agencies-2024.csv"
 ORGANISATIONS = DATA / "organisations-2024.csv"
 NETWORKS = DATA / "networks-2024.csv"
 ORG_HEADER = ("kind,number,name,county,org_number,population,population_date,valid_from,"
@@ -452,6 +453,7 @@ def test_load_register_is_all_or_nothing(db, tmp_path, monkeypatch):
     (tmp_path / "counties-2024.csv").write_bytes(COUNTIES.read_bytes())
     write(tmp_path, "\n".join(org_lines(20)) + "\n", "organisations-2024.csv")
     write(tmp_path, f"{NETWORK_HEADER}\nBroken,broken,77,,,low,,,,\n", "networks-2024.csv")
+    (tmp_path / "state-agencies-2024.csv").write_bytes(STATE_AGENCIES.read_bytes())
     monkeypatch.setattr(load_register, "DATA", tmp_path)
     before = snapshot()
     with pytest.raises(CommandError, match="networks-2024.csv"):
@@ -465,14 +467,16 @@ def test_load_register_small_then_again_changes_nothing(db, tmp_path, monkeypatc
     (tmp_path / "counties-2024.csv").write_bytes(COUNTIES.read_bytes())
     write(tmp_path, "\n".join(org_lines(20)) + "\n", "organisations-2024.csv")
     write(tmp_path, network_file("1101;1103").decode(), "networks-2024.csv")
+    (tmp_path / "state-agencies-2024.csv").write_bytes(STATE_AGENCIES.read_bytes())
     monkeypatch.setattr(load_register, "DATA", tmp_path)
     call_command("load_register", stdout=StringIO(), stderr=StringIO())
-    assert Organisation.objects.count() == 20 and Network.objects.count() == 1
+    assert Organisation.objects.count() == 22 and Network.objects.count() == 1  # + 2 agencies
     assert apps.get_model("structure", "Body").objects.count() > 5
     before = snapshot()
     out = StringIO()
     call_command("load_register", stdout=out, stderr=StringIO())
-    assert "bodies: 0 created, 0 updated" in out.getvalue()
+    assert "bodies.csv: 0 created, 0 updated" in out.getvalue()
+    assert "external-bodies.csv: 0 created, 0 updated" in out.getvalue()
     assert snapshot() == before
 
 

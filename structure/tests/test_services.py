@@ -281,3 +281,27 @@ def test_bodies_load_needs_permission(secretary_x):
     with pytest.raises(PermissionDenied):
         services.bodies_load(actor=secretary_x, data=BODIES.read_text(encoding="utf-8"),
                              source="bodies.csv")
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    (lambda text: text.replace(",landstinget,KS,20,", ",ukjent,KS,20,", 1), "line 3: parent"),
+    (lambda text: text.replace(",KS,10,", ",KS,ti,", 1), "line 2: sort_order"),
+    (lambda text: text.replace("slug,name,", "slugg,name,", 1), "the column 'slug' is missing"),
+    (lambda text: text.replace(",KS,10,", ",999999999,10,", 1), "line 2: owner"),
+])
+def test_bodies_load_names_the_bad_line_and_writes_nothing(db, change, message):
+    with pytest.raises(ValidationError) as error:
+        services.bodies_load(actor=SYSTEM, data=change(BODIES.read_text(encoding="utf-8")),
+                             source="bodies.csv")
+    assert message in " ".join(error.value.messages)
+    assert not Body.objects.exists()
+
+
+def test_external_body_is_owned_by_the_state_agency_named_by_organisation_number(db):
+    agency = t.OrganisationFactory(kind="state_agency", number="", county=None,
+                                   org_number="983544622")
+    t.OrganisationFactory(kind="state_agency", number="", county=None, org_number="991825827")
+    external = BODIES.with_name("external-bodies.csv")
+    services.bodies_load(actor=SYSTEM, data=external.read_text(encoding="utf-8"),
+                         source="external-bodies.csv")
+    assert Body.objects.get(slug="nasjonalt-e-helsestyre").owner == agency

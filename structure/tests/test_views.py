@@ -94,3 +94,11 @@ def test_body_detail_queries_bounded(client):
     small, large = build(3), build(40)
     # <=: the larger log's newest entries name fewer kinds of referenced rows
     assert _queries(client, large) <= _queries(client, small) < 25
+
+
+def test_model_diagram_leaves_out_external_bodies(client):
+    model_body = t.BodyFactory(name="KommIT-rådet (test)")
+    external = t.BodyFactory(name="Nasjonalt e-helsestyre (test)", kind="external_body")
+    html = client.get("/").content.decode()
+    assert model_body.name in html
+    assert external.name not in html

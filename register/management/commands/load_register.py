@@ -8,20 +8,23 @@ from core.access import SYSTEM
 from structure.services import bodies_load
 
 DATA = Path(__file__).resolve().parents[2] / "data"
-STRUCTURE = Path(__file__).resolve().parents[3] / "structure" / "data" / "bodies.csv"
-FILES = ["counties-2024.csv", "organisations-2024.csv", "networks-2024.csv"]
+STRUCTURE = Path(__file__).resolve().parents[3] / "structure" / "data"
+FILES = ["counties-2024.csv", "organisations-2024.csv", "state-agencies-2024.csv",
+         "networks-2024.csv"]
+BODIES = ["bodies.csv", "external-bodies.csv"]  # external bodies are owned by state agencies
 
 
 class Command(BaseCommand):
-    help = ("Load the shipped 2024 register (counties, organisations, networks) and the "
-            "model's bodies.")
+    help = ("Load the shipped 2024 register (counties, organisations, state agencies, networks), "
+            "the model's bodies and the external bodies where the sector is represented.")
 
     def handle(self, *args, **options):
         with transaction.atomic():
             for name in FILES:
                 call_command("import_register", str(DATA / name), stdout=self.stdout,
                              stderr=self.stderr)
-            counts = bodies_load(actor=SYSTEM, data=STRUCTURE.read_text(encoding="utf-8"),
-                                 source="bodies.csv")
-        self.stdout.write(f"bodies: {counts['created']} created, {counts['updated']} updated, "
-                          f"{counts['unchanged']} unchanged.")
+            for name in BODIES:
+                counts = bodies_load(actor=SYSTEM, source=name,
+                                     data=(STRUCTURE / name).read_text(encoding="utf-8"))
+                self.stdout.write(f"{name}: {counts['created']} created, {counts['updated']} "
+                                  f"updated, {counts['unchanged']} unchanged.")

@@ -11,6 +11,7 @@ from accounts.models import Role, RoleGrant, User
 from core.access import SYSTEM
 from core.services import history_save
 from register.models import Affiliation, Organisation, OrganisationKind, Person
+from representation import demo as representation_demo
 from structure import services
 from structure.models import Body, SeatRole
 
@@ -61,7 +62,7 @@ class Command(BaseCommand):
         members = list(Organisation.objects.members().order_by("number"))
         ks = Organisation.objects.get(kind=OrganisationKind.KS)
         people = []
-        for i in range(60):
+        for i in range(80):
             name = f"{rng.choice(FIRST)} {rng.choice(LAST)} (demo {i + 1})"
             org = rng.choice(members)
             person = history_save(Person(name=name, is_demo=True,
@@ -100,6 +101,7 @@ class Command(BaseCommand):
                     "person": person, "organisation": ks, "valid_from": TERM_START})
                 _mark_demo(membership)
         self._users()
+        representation_demo.load(rng=rng, people=list(pool))  # the people not yet seated
 
     def _users(self):
         oslo = Organisation.objects.get(kind=OrganisationKind.MUNICIPALITY, number="0301")
@@ -119,5 +121,6 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Demo logins (password for all: {DEMO_PASSWORD}): admin (KS secretariat), "
             "kontakt-oslo (contact, Oslo), kontakt-bergen (contact, Bergen), sekretar-kommit "
-            "(secretary, KommIT-rådet)"
+            "(secretary, KommIT-rådet), representant (a representative in Nasjonalt "
+            "e-helsestyre with overdue reports)"
         )

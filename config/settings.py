@@ -57,6 +57,8 @@ INSTALLED_APPS = [
     "simple_history",
     "axes",
     "csp",
+    "django_tasks",
+    "django_tasks_db",
     "core",
     "accounts",
     "register",
@@ -207,6 +209,19 @@ STORAGES = {
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="samstyring@localhost")
+
+# Background work: django-tasks with the database backend of django-tasks-db (no broker; SQLite
+# and PostgreSQL alike). Tasks are queued in the database and run by `samstyring db_worker`; tests
+# run them at once, in the process that queues them. TASKS_BACKEND overrides either.
+TASKS = {"default": {"BACKEND": env.str("TASKS_BACKEND", default=(
+    "django_tasks.backends.immediate.ImmediateBackend" if MODE == "test"
+    else "django_tasks_db.DatabaseBackend"))}}
+# Where e-mails (report reminders) link to: the site's address as its users reach it; in
+# production the first of ALLOWED_HOSTS over https unless SITE_URL says otherwise.
+SITE_URL = env.str("SITE_URL", default=f"https://{ALLOWED_HOSTS[0]}" if PRODUCTION and ALLOWED_HOSTS
+                   else "http://127.0.0.1:8000").rstrip("/")
+if PRODUCTION and (not SITE_URL.startswith("https://") or "*" in SITE_URL or "//." in SITE_URL):
+    raise ImproperlyConfigured("SITE_URL must be the site's https:// address in production")
 
 SIMPLE_HISTORY_REVERT_DISABLED = True  # history is a record, never an undo button
 

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", include("register.urls")),
     path("", include("structure.urls")),
     path("", include("accounts.urls")),
+    path("", include("representation.report_urls")),
     path("representasjon/", include("representation.urls")),
     path("rediger/", include("register.edit_urls")),
     path("rediger/", include("structure.edit_urls")),

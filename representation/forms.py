@@ -85,7 +85,7 @@ class VacancyForm(ServiceModelForm):
         model = Vacancy
         fields = ["title", "description", "seats", "term_start", "term_end", "deadline",
                   "required_competences", "desired_competences"]
-        widgets = {"seats": CheckboxList}
+        widgets = {"seats": CheckboxList, "description": forms.Textarea(attrs={"rows": 4})}
 
     DATA_FIELDS = ("title", "description", "term_start", "term_end", "deadline")
 

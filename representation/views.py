@@ -37,6 +37,7 @@ from . import forms, selectors, services
 from .models import (
     Appointment,
     Nomination,
+    ReportingSchedule,
     RepresentativityRule,
     RuleKind,
     SlateProposal,
@@ -177,8 +178,8 @@ def _vacancy(pk: int):
 
 
 @public_page
-def vacancy_detail(request, pk: int):
-    vacancy = _vacancy(pk)
+def vacancy_detail(request, vacancy_pk: int):
+    vacancy = _vacancy(vacancy_pk)
     user = request.user
     may_manage = has_perm(user, MANAGE)
     nominating = _nominating_ids(user) if user.is_authenticated else []
@@ -201,7 +202,7 @@ def vacancy_detail(request, pk: int):
         "statuses": _status_actions(vacancy) if may_manage else [],
         "crumbs": _crumbs(_register_crumb(), _vacancies_crumb(), _vacancy_crumb(vacancy)),
         **history_context(vacancy, show_actors=is_admin(user), history_url=reverse(
-            "representation:vacancy_history", args=[pk])),
+            "representation:vacancy_history", args=[vacancy_pk])),
     })
 
 
@@ -219,8 +220,8 @@ def _status_actions(vacancy) -> list[tuple[str, str]]:
 
 
 @public_page
-def vacancy_history(request, pk: int):
-    vacancy = get_object_or_404(Vacancy, pk=pk)
+def vacancy_history(request, vacancy_pk: int):
+    vacancy = get_object_or_404(Vacancy, pk=vacancy_pk)
     return history_page(request, vacancy, show_actors=is_admin(request.user), crumbs=_crumbs(
         _register_crumb(), _vacancies_crumb(), _vacancy_crumb(vacancy)))
 
@@ -245,7 +246,7 @@ def vacancy_create(request):
                         **form.service_kwargs())
         if vacancy is not None:
             messages.success(request, _("The vacancy was announced."))
-            return redirect("representation:vacancy_detail", pk=vacancy.pk)
+            return redirect("representation:vacancy_detail", vacancy_pk=vacancy.pk)
     return _form_page(request, form, title=_("Announce a vacancy in %(body)s") % {
         "body": body.name}, crumbs=crumbs, cancel_url=reverse("representation:vacancy_list"),
         submit=_("Announce"))
@@ -253,25 +254,25 @@ def vacancy_create(request):
 
 @login_required
 @edit_view
-def vacancy_edit(request, pk: int):
-    vacancy = get_object_or_404(Vacancy.objects.select_related("body"), pk=pk)
+def vacancy_edit(request, vacancy_pk: int):
+    vacancy = get_object_or_404(Vacancy.objects.select_related("body"), pk=vacancy_pk)
     require(request.user, MANAGE)
     form = forms.VacancyForm(_posted(request), instance=vacancy, body=vacancy.body)
     if request.method == "POST" and form.is_valid() and _call(
             form, services.vacancy_update, actor=request.user, vacancy=vacancy,
             **form.service_kwargs()):
         messages.success(request, _("The vacancy was saved."))
-        return redirect("representation:vacancy_detail", pk=vacancy.pk)
+        return redirect("representation:vacancy_detail", vacancy_pk=vacancy.pk)
     return _form_page(request, form, title=_("Edit vacancy"), crumbs=[
         _register_crumb(), _vacancies_crumb(), _vacancy_crumb(vacancy)],
-        cancel_url=reverse("representation:vacancy_detail", args=[pk]))
+        cancel_url=reverse("representation:vacancy_detail", args=[vacancy_pk]))
 
 
 @login_required
 @require_POST
-def vacancy_status(request, pk: int):
+def vacancy_status(request, vacancy_pk: int):
     """Close, reopen, cancel or mark a vacancy decided (a button on its page)."""
-    vacancy = get_object_or_404(Vacancy, pk=pk)
+    vacancy = get_object_or_404(Vacancy, pk=vacancy_pk)
     require(request.user, MANAGE)
     status = request.POST.get("status", "")
     if status not in VacancyStatus.values:
@@ -279,19 +280,19 @@ def vacancy_status(request, pk: int):
     services.vacancy_update(actor=request.user, vacancy=vacancy, data={"status": status})
     messages.success(request, _("The vacancy is now: %(status)s.") % {
         "status": vacancy.get_status_display()})
-    return redirect("representation:vacancy_detail", pk=pk)
+    return redirect("representation:vacancy_detail", vacancy_pk=vacancy_pk)
 
 
 # --- nominations -----------------------------------------------------------------------------
 
 @login_required
 @edit_view
-def nomination_create(request, pk: int):
+def nomination_create(request, vacancy_pk: int):
     """An organisation contact nominates one of the people acting for their organisation.
 
     Step one chooses the organisation (skipped when the user acts for one only); step two
     offers that organisation's people, never the whole register. Works without JavaScript."""
-    vacancy = get_object_or_404(Vacancy.objects.select_related("body"), pk=pk)
+    vacancy = get_object_or_404(Vacancy.objects.select_related("body"), pk=vacancy_pk)
     ids = _nominating_ids(request.user)
     if ids == []:
         raise PermissionDenied("representation.nominate not granted")
@@ -312,7 +313,7 @@ def nomination_create(request, pk: int):
                 form, services.nomination_create, actor=request.user, vacancy=vacancy,
                 organisation=organisation, **form.service_kwargs()):
             messages.success(request, _("The nomination was registered."))
-            return redirect(reverse("representation:vacancy_detail", args=[pk])
+            return redirect(reverse("representation:vacancy_detail", args=[vacancy_pk])
                             + "#nominations-heading")
     title = _("Nominate a candidate")
     return render(request, "representation/nomination_form.html", {
@@ -322,14 +323,15 @@ def nomination_create(request, pk: int):
             request.user, "register.change_affiliation", organisation),
         "crumbs": _crumbs(_register_crumb(), _vacancies_crumb(), _vacancy_crumb(vacancy),
                           (title, request.path)),
-        "cancel_url": reverse("representation:vacancy_detail", args=[pk]),
+        "cancel_url": reverse("representation:vacancy_detail", args=[vacancy_pk]),
     })
 
 
 @login_required
 @require_POST
-def nomination_withdraw(request, pk: int):
-    nomination = get_object_or_404(Nomination.objects.select_related("organisation"), pk=pk)
+def nomination_withdraw(request, nomination_pk: int):
+    nomination = get_object_or_404(Nomination.objects.select_related("organisation"),
+                                   pk=nomination_pk)
     services.nomination_withdraw(actor=request.user, nomination=nomination)
     messages.success(request, _("The nomination of %(person)s was withdrawn.") % {
         "person": nomination.person.name})
@@ -349,6 +351,10 @@ def describe(rule: RepresentativityRule) -> str:
 
 def _body(slug: str):
     return get_object_or_404(Body, slug=slug)
+
+
+def _rule(pk: int) -> RepresentativityRule:
+    return get_object_or_404(RepresentativityRule.objects.select_related("body"), pk=pk)
 
 
 def _rules_crumbs(body):
@@ -402,8 +408,8 @@ def rule_create(request, body_slug: str):
 
 @login_required
 @edit_view
-def rule_edit(request, pk: int):
-    rule = get_object_or_404(RepresentativityRule.objects.select_related("body"), pk=pk)
+def rule_edit(request, representativityrule_pk: int):
+    rule = _rule(representativityrule_pk)
     require(request.user, MANAGE)
     form = forms.RuleForm(_posted(request), instance=rule, kind=rule.kind, editing=True)
     cancel_url = reverse("representation:rule_list", args=[rule.body.slug])
@@ -418,9 +424,9 @@ def rule_edit(request, pk: int):
 
 @login_required
 @require_POST
-def rule_active(request, pk: int):
+def rule_active(request, representativityrule_pk: int):
     """Deactivate (or activate again) a rule: kept with its history, ignored by the optimiser."""
-    rule = get_object_or_404(RepresentativityRule.objects.select_related("body"), pk=pk)
+    rule = _rule(representativityrule_pk)
     require(request.user, MANAGE)
     active = request.POST.get("active") == "1"
     services.rule_update(actor=request.user, rule=rule, data={"active": active})
@@ -433,10 +439,10 @@ def rule_active(request, pk: int):
 
 @login_required
 @edit_view
-def proposal(request, pk: int):
+def vacancy_proposal(request, vacancy_pk: int):
     """Run the optimiser on a vacancy and read its proposal (the secretariat only: the page
     shows recorded gender). POST runs with the locks and exclusions chosen per candidate."""
-    vacancy = get_object_or_404(Vacancy.objects.select_related("body"), pk=pk)
+    vacancy = get_object_or_404(Vacancy.objects.select_related("body"), pk=vacancy_pk)
     require(request.user, MANAGE)
     problem = selectors.vacancy_problem(vacancy)
     proposals = list(vacancy.proposals.select_related("created_by")[:20])
@@ -456,7 +462,7 @@ def proposal(request, pk: int):
             form.add_error(None, _("The candidates changed while you chose: try again."))
         else:
             messages.success(request, _("The optimiser has proposed a slate."))
-            return redirect("representation:proposal", pk=pk)
+            return redirect("representation:vacancy_proposal", vacancy_pk=vacancy_pk)
     gender_form = forms.GenderForm(candidates=problem.candidates)
     title = _("Slate proposal")
     return render(request, "representation/proposal.html", {
@@ -561,9 +567,9 @@ def _hint(key: str, vacancy, rules: dict) -> dict:
 
 @login_required
 @require_POST
-def gender_record(request, pk: int):
+def gender_record(request, vacancy_pk: int):
     """Record the candidates' gender for the § 28 rule (the secretariat only; never public)."""
-    vacancy = get_object_or_404(Vacancy, pk=pk)
+    vacancy = get_object_or_404(Vacancy, pk=vacancy_pk)
     require(request.user, MANAGE)
     problem = selectors.vacancy_problem(vacancy)
     form = forms.GenderForm(request.POST, candidates=problem.candidates)
@@ -577,7 +583,8 @@ def gender_record(request, pk: int):
                          % {"count": len(changes)})
     else:
         messages.error(request, _("Choose woman, man or not recorded for each candidate."))
-    return redirect(reverse("representation:proposal", args=[pk]) + "#candidates-heading")
+    return redirect(reverse("representation:vacancy_proposal", args=[vacancy_pk])
+                    + "#candidates-heading")
 
 
 # --- appointments ----------------------------------------------------------------------------
@@ -608,7 +615,8 @@ def _appointment_candidates(vacancy, organisation) -> list[tuple[str, str, str]]
 
 def _appointment_initial(request, vacancy, seats, values) -> dict:
     initial = {"valid_from": vacancy.term_start, "valid_to": vacancy.term_end,
-               "decision_date": timezone.localdate(), "report_every_months": 6}
+               "decision_date": timezone.localdate(), "report_every_months": 6,
+               "reporting": ReportingSchedule.MONTHLY}
     last = vacancy.appointments.select_related("membership").order_by("-pk").first()
     if last is not None:  # one decision usually appoints the whole slate: start from it
         initial.update(decision_ref=last.decision_ref, decision_date=last.decision_date,
@@ -631,11 +639,11 @@ def _appointment_initial(request, vacancy, seats, values) -> dict:
 
 @login_required
 @edit_view
-def appointment_create(request, pk: int):
+def appointment_create(request, vacancy_pk: int):
     """Record KS' decision for one seat of a vacancy: from the optimiser's proposal (the link
     pre-fills person, organisation and seat) or by hand. Creates the membership in the
     structure and the appointment beside it, with the proposal kept."""
-    vacancy = get_object_or_404(Vacancy.objects.select_related("body"), pk=pk)
+    vacancy = get_object_or_404(Vacancy.objects.select_related("body"), pk=vacancy_pk)
     require(request.user, MANAGE)
     proposal_id = _int_param(request, "proposal")
     shown = get_object_or_404(SlateProposal, pk=proposal_id, vacancy=vacancy) \
@@ -650,8 +658,10 @@ def appointment_create(request, pk: int):
     form = forms.AppointmentForm(
         _posted(request), candidates=candidates, seats=seats,
         initial=_appointment_initial(request, vacancy, seats, {c[0] for c in candidates}))
-    back = (reverse("representation:proposal", args=[pk]) + f"?proposal={shown.pk}") if shown \
-        else reverse("representation:vacancy_detail", args=[pk])
+    back = reverse("representation:vacancy_detail", args=[vacancy_pk])
+    if shown is not None:
+        back = reverse("representation:vacancy_proposal", args=[vacancy_pk]) + \
+            f"?proposal={shown.pk}"
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         person_id, organisation_id = data["candidate"]
@@ -703,8 +713,8 @@ def appointment_list(request):
 
 @login_required
 @edit_view
-def appointment_end(request, pk: int):
-    appointment = _appointment(pk)
+def appointment_end(request, appointment_pk: int):
+    appointment = _appointment(appointment_pk)
     require(request.user, MANAGE)
     form = forms.EndAppointmentForm(_posted(request))
     if request.method == "POST" and form.is_valid() and _call(
@@ -721,8 +731,8 @@ def appointment_end(request, pk: int):
 
 @login_required
 @edit_view
-def appointment_renew(request, pk: int):
-    appointment = _appointment(pk)
+def appointment_renew(request, appointment_pk: int):
+    appointment = _appointment(appointment_pk)
     require(request.user, MANAGE)
     form = forms.RenewAppointmentForm(_posted(request), initial={
         "decision_date": timezone.localdate(), "decided_by": appointment.decided_by_id})

@@ -114,8 +114,8 @@ PAGES = [
     ("rule_edit", lambda w: ([w.rule.pk], ""), "POST",
      lambda w: {"limit": "2", "explanation": "Endret.", "active": "on"}, ADMIN),
     ("rule_active", lambda w: ([w.rule.pk], ""), "POST", lambda w: {"active": "0"}, ADMIN),
-    ("proposal", lambda w: ([w.vacancy.pk], ""), "GET", None, ADMIN),
-    ("proposal", lambda w: ([w.vacancy.pk], ""), "POST", lambda w: {}, ADMIN),
+    ("vacancy_proposal", lambda w: ([w.vacancy.pk], ""), "GET", None, ADMIN),
+    ("vacancy_proposal", lambda w: ([w.vacancy.pk], ""), "POST", lambda w: {}, ADMIN),
     ("gender_record", lambda w: ([w.vacancy.pk], ""), "POST",
      lambda w: {f"g-p{w.kari.pk}": "female", f"g-p{w.ola.pk}": "male"}, ADMIN),
     ("appointment_create", lambda w: ([w.vacancy.pk], ""), "GET", None, ADMIN),
@@ -188,11 +188,11 @@ def test_public_pages_answer_everybody(world, name, args, actor):
 
 def test_unknown_objects_are_404(world):
     client = client_for(world.people["admin_user"])
-    for name, args in [("vacancy_detail", [999999]), ("proposal", [999999]),
+    for name, args in [("vacancy_detail", [999999]), ("vacancy_proposal", [999999]),
                        ("rule_list", ["finnes-ikke"]), ("rule_edit", [999999]),
                        ("appointment_end", [999999])]:
         assert client.get(reverse(f"representation:{name}", args=args)).status_code == 404
-    proposal = reverse("representation:proposal", args=[world.vacancy.pk])
+    proposal = reverse("representation:vacancy_proposal", args=[world.vacancy.pk])
     assert client.get(proposal + "?proposal=abc").status_code == 404
     assert client.get(proposal + "?proposal=999999").status_code == 404
 
@@ -239,7 +239,7 @@ def test_gender_is_never_on_public_pages(world, admin_user):
                 reverse(f"representation:{name}", args=args)).content.decode()
             assert "Mann" not in html and ">Man<" not in html and "gender" not in html.lower()
     proposal = client_for(admin_user).get(
-        reverse("representation:proposal", args=[world.vacancy.pk])).content.decode()
+        reverse("representation:vacancy_proposal", args=[world.vacancy.pk])).content.decode()
     assert re.search(r'<option value="male" selected>', proposal)
 
 
@@ -385,7 +385,7 @@ def test_rules_by_kind_with_plain_language_description(world, admin_user):
 
 def test_optimiser_run_with_locks_exclusions_and_conflicts(world, admin_user):
     client = client_for(admin_user)
-    url = reverse("representation:proposal", args=[world.vacancy.pk])
+    url = reverse("representation:vacancy_proposal", args=[world.vacancy.pk])
     response = client.post(url, {f"c-p{world.kari.pk}": "member"})
     assert response.status_code == 302
     proposal = SlateProposal.objects.get()
@@ -408,7 +408,7 @@ def test_lock_into_a_role_without_seats_is_not_offered(world, admin_user):
     for seat in world.vacancy.seats.filter(role="deputy"):
         world.vacancy.seats.remove(seat)
     html = client_for(admin_user).get(
-        reverse("representation:proposal", args=[world.vacancy.pk])).content.decode()
+        reverse("representation:vacancy_proposal", args=[world.vacancy.pk])).content.decode()
     assert 'value="member"' in html and 'value="deputy"' not in html
 
 
@@ -426,7 +426,7 @@ def test_gender_recorded_per_candidate(world, admin_user):
 
 def test_appointment_recorded_from_the_proposal_keeps_it(world, admin_user):
     client = client_for(admin_user)
-    proposal_url = reverse("representation:proposal", args=[world.vacancy.pk])
+    proposal_url = reverse("representation:vacancy_proposal", args=[world.vacancy.pk])
     client.post(proposal_url, {})
     proposal = SlateProposal.objects.get()
     html = client.get(proposal_url).content.decode()
@@ -587,7 +587,7 @@ def test_appointment_list_queries_bounded(external_body, admin_user):
 
 
 def test_proposal_page_queries_bounded(vacancy, org_a, contact_a, admin_user):
-    url = reverse("representation:proposal", args=[vacancy.pk])
+    url = reverse("representation:vacancy_proposal", args=[vacancy.pk])
     client = client_for(admin_user)
     _nominations(vacancy, org_a, contact_a, 3)
     services.proposal_run(actor=admin_user, vacancy=vacancy)

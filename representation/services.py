@@ -7,6 +7,7 @@ for reports), validates, writes in one transaction with history.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -332,13 +333,17 @@ def proposal_run(*, actor, vacancy: Vacancy, locked: dict | None = None,
     require(actor, "representation.manage")
     locked = {str(k): (v or None) for k, v in (locked or {}).items()}
     excluded = sorted({str(k) for k in excluded})
-    problem = vacancy_problem(vacancy, locked=locked, excluded=excluded)
+    problem = vacancy_problem(vacancy)  # checked before locks: the Problem refuses bad ones
     unknown = (set(locked) | set(excluded)) - {c.key for c in problem.candidates}
     if unknown:
         raise ValidationError({"locked": _("Unknown candidates: %(keys)s.")
                                % {"keys": ", ".join(sorted(unknown))}})
     if set(locked) & set(excluded):
         raise ValidationError({"locked": _("A candidate cannot be both locked and excluded.")})
+    if any(role and role not in problem.roles for role in locked.values()):
+        raise ValidationError({"locked": _("A candidate is locked into a role with no open "
+                                           "seats.")})
+    problem = dataclasses.replace(problem, locked=locked, excluded=frozenset(excluded))
     result = optimiser.solve(problem, time_limit=PROPOSAL_TIME_LIMIT)
     greedy = optimiser.greedy(problem)
     proposal = SlateProposal(

@@ -8,6 +8,7 @@ from ninja import NinjaAPI
 
 from core.api import Docs, install_error_handlers
 from register.api import router as register_router
+from representation.api import router as representation_router
 from structure.api import router as structure_router
 
 api = NinjaAPI(
@@ -22,3 +23,4 @@ install_error_handlers(api)
 
 api.add_router("", register_router)
 api.add_router("", structure_router)
+api.add_router("", representation_router)

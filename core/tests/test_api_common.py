@@ -19,6 +19,7 @@ API_TEST_FILES = [
     ROOT / "core" / "tests" / "test_api_common.py",
     ROOT / "register" / "tests" / "test_api.py",
     ROOT / "structure" / "tests" / "test_api.py",
+    ROOT / "representation" / "tests" / "test_api.py",
     ROOT / "core" / "tests" / "test_api_history.py",
     ROOT / "register" / "tests" / "test_exports.py",
 ]
@@ -71,9 +72,9 @@ def _covered_routes() -> set[tuple[str, str]]:
     """(method, path) of every API call written in the API test modules, with the f-string
     placeholders as ``X``."""
     call = re.compile(
-        r"""\b(get|post|patch|delete)\s*\(\s*f?["'](/api/[^"'?]*)""", re.IGNORECASE
+        r"""\b(get|post|put|patch|delete)\s*\(\s*f?["'](/api/[^"'?]*)""", re.IGNORECASE
     )
-    row = re.compile(r"""\(\s*["'](GET|POST|PATCH|DELETE)["']\s*,\s*f?["'](/api/[^"'?]*)""")
+    row = re.compile(r"""\(\s*["'](GET|POST|PUT|PATCH|DELETE)["']\s*,\s*f?["'](/api/[^"'?]*)""")
     covered = set()
     for path in API_TEST_FILES:
         text = path.read_text(encoding="utf-8")

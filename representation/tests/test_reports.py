@@ -182,6 +182,16 @@ def test_public_summaries_show_only_published_lines(client, world):
     assert response.has_header("ETag")  # the anonymous public page is cached and revalidated
 
 
+def test_members_of_the_body_find_its_reports_on_their_own_page(client, world):
+    report = filed_report(world)
+    client.force_login(world["actors"]["member"])
+    html = client.get(reverse("representation_reports:my_appointments")).content.decode()
+    assert reverse("representation_reports:report_detail", args=[report.pk]) in html
+    client.force_login(world["actors"]["other"])
+    html = client.get(reverse("representation_reports:my_appointments")).content.decode()
+    assert "not linked to a person" in html and "Kari Nordmann" not in html
+
+
 def test_profile_links_to_my_appointments(client, world):
     client.force_login(world["actors"]["representative"])
     html = client.get(reverse("accounts:profile")).content.decode()

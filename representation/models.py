@@ -104,6 +104,10 @@ class Vacancy(models.Model):
     def __str__(self):
         return self.title
 
+    def clean(self):
+        if self.term_end and self.term_start and self.term_end < self.term_start:
+            raise ValidationError({"term_end": _("The term cannot end before it starts.")})
+
 
 class Nomination(models.Model):
     """A person nominated by their organisation for a vacancy, with the person's consent.
@@ -230,7 +234,7 @@ class SlateProposal(models.Model):
     created_at = models.DateTimeField(_("run at"), auto_now_add=True)
     created_by = models.ForeignKey("accounts.User", on_delete=models.SET_NULL, null=True,
                                    blank=True, related_name="+")
-    locked = models.JSONField(_("locked candidates"), default=list, blank=True)
+    locked = models.JSONField(_("locked candidates"), default=dict, blank=True)
     excluded = models.JSONField(_("excluded candidates"), default=list, blank=True)
     status = models.CharField(_("status"), max_length=12)
     proven_optimal = models.BooleanField(_("proven optimal"), default=False)

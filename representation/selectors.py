@@ -178,7 +178,8 @@ def due_dates(appointment: Appointment, *, until: datetime.date,
     every N months from the start of the term, or two weeks after each meeting of the body."""
     membership = appointment.membership
     start, end = membership.valid_from, membership.valid_to
-    last = min(until, end + datetime.timedelta(days=REPORT_GRACE_DAYS)) if end else until
+    grace = datetime.timedelta(days=REPORT_GRACE_DAYS)
+    last = until if end is None or end >= until else min(until, end + grace)
     if appointment.reporting == ReportingSchedule.AFTER_MEETINGS:
         return [day + datetime.timedelta(days=REPORT_GRACE_DAYS) for day in sorted(meetings)
                 if (start is None or day >= start) and (end is None or day <= end)

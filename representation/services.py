@@ -253,7 +253,7 @@ def appointment_renew(*, actor, appointment: Appointment, decision_ref: str,
     """Re-appoint the same person to the same seat for the next term, from the day after the
     current term ends."""
     membership = appointment.membership
-    if membership.valid_to is None:
+    if membership.valid_to is None or membership.valid_to >= datetime.date.max:
         raise ValidationError({"valid_to": _("The current term has no end: end it first.")})
     return appointment_record(
         actor=actor, seat=membership.seat, person=membership.person,
@@ -301,6 +301,8 @@ def report_submit(*, actor, appointment: Appointment, due_date: datetime.date,
     date. A second submission for the same due date is refused (edit through the history)."""
     if not (is_representative(actor, appointment) or is_admin(actor)):
         raise PermissionDenied("only the representative or the secretariat reports")
+    if Report.objects.filter(appointment=appointment, due_date=due_date).exists():
+        raise ValidationError({"due_date": _("A report for this due date is already filed.")})
     report = Report(appointment=appointment, due_date=due_date)
     assign(report, data, REPORT_FIELDS)
     if not (report.discussed or "").strip():
@@ -331,6 +333,8 @@ def proposal_run(*, actor, vacancy: Vacancy, locked: dict | None = None,
     from .selectors import vacancy_problem
 
     require(actor, "representation.manage")
+    if not vacancy.seats.exists():
+        raise ValidationError({"seats": _("The vacancy has no seats to fill.")})
     locked = {str(k): (v or None) for k, v in (locked or {}).items()}
     excluded = sorted({str(k) for k in excluded})
     problem = vacancy_problem(vacancy)  # checked before locks: the Problem refuses bad ones

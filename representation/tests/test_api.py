@@ -672,15 +672,9 @@ FIELD_ERRORS = [
      {"due_date": "2025-01-01", "discussed": "x", "needs_position": True}, "position_matter"),
     ("POST", "/api/appointments/{appointment}/reports",
      {"due_date": "2025-01-01", "discussed": "x", "summary_public": True}, "summary"),
-    pytest.param("POST", "/api/appointments/{appointment}/reports",
-                 {"due_date": "2024-07-01", "discussed": "x"}, "due_date",  # already filed
-                 marks=pytest.mark.xfail(strict=True, reason=(
-                     "report_submit: full_clean reports the unique (appointment, due_date) "
-                     "constraint without a field before the service's own due_date message"))),
-    pytest.param("POST", "/api/vacancies", _vacancy_with(term_end="2026-01-01"), "term_end",
-                 marks=pytest.mark.xfail(strict=True, reason=(
-                     "the vacancy_term_period check constraint names no field; "
-                     "Vacancy.clean() could raise it on term_end"))),
+    ("POST", "/api/appointments/{appointment}/reports",
+     {"due_date": "2024-07-01", "discussed": "x"}, "due_date"),  # already filed
+    ("POST", "/api/vacancies", _vacancy_with(term_end="2026-01-01"), "term_end"),
     ("POST", "/api/bodies/{body}/meetings", {"date": "2026-10-01", "title": "x" * 201}, "title"),
 ]
 

@@ -358,5 +358,5 @@ def memberships_generate(ctx: ScaleContext) -> dict[str, int]:
                 seat=seat, person=person, organisation_id=rng.choice(orgs_of[person.pk]),
                 valid_from=valid_from, valid_to=valid_to, is_demo=True,
                 decision_ref=f"Generert vedtak {valid_from.year}/{rng.randint(1, 99)}"))
-    ctx.bulk(Membership, memberships)
+    ctx.shared["memberships"] = ctx.bulk(Membership, memberships)
     return {"memberships": len(memberships)}

@@ -9,6 +9,7 @@ from django.urls import get_resolver
 from bench import pages
 from config.api import api
 from core import testing as t
+from representation.models import RepresentativityRule, Vacancy
 
 pytestmark = pytest.mark.django_db
 
@@ -18,7 +19,13 @@ def tiny_dataset():
     org = t.OrganisationFactory(number="0301", name="Oslo")
     t.NetworkMembershipFactory(organisation=org)
     person = t.AffiliationFactory(organisation=org).person
-    t.MembershipFactory(person=person, organisation=org, valid_to=datetime.date(2099, 1, 1))
+    membership = t.MembershipFactory(person=person, organisation=org,
+                                     valid_to=datetime.date(2099, 1, 1))
+    body = membership.seat.body
+    vacancy = Vacancy.objects.create(body=body, title="Verv", term_start=datetime.date(2027, 1, 1),
+                                     deadline=datetime.date(2026, 12, 1))
+    vacancy.seats.add(membership.seat)
+    RepresentativityRule.objects.create(body=body, kind="gender_balance")
 
 
 def test_smoke_run_reports_ratio_and_queries_for_every_page(tiny_dataset, tmp_path, capsys):
@@ -31,7 +38,8 @@ def test_smoke_run_reports_ratio_and_queries_for_every_page(tiny_dataset, tmp_pa
     routes = {f"{ns}:{p.name}" for ns, p in pages._walk(get_resolver("config.urls").url_patterns)}
     gets = {"GET " + route for route, ops in api.get_openapi_schema()["paths"].items()
             if "get" in ops}
-    assert routes and routes | gets <= names
+    private = {"GET " + route for route in pages.NOT_PUBLIC_API}
+    assert routes and routes | (gets - private) <= names and not private & names
     assert {"GET /api/organisations", "GET /api/memberships", "core:home"} <= names
     for row in report["pages"]:
         assert row["status"] == 200, row
@@ -47,3 +55,12 @@ def test_smoke_run_reports_ratio_and_queries_for_every_page(tiny_dataset, tmp_pa
 def test_empty_database_is_a_clear_error(tmp_path, capsys):
     assert pages.main(["--smoke", "--out", str(tmp_path / "x.json")]) == 2
     assert "generate the scale data first" in capsys.readouterr().err
+
+
+def test_reads_left_out_of_the_benchmark_really_need_a_login(tiny_dataset, client):
+    """NOT_PUBLIC_API may only name existing GET operations that refuse anonymous readers."""
+    schema = api.get_openapi_schema()["paths"]
+    for route in pages.NOT_PUBLIC_API:
+        assert "get" in schema.get(route, {}), route
+        response = client.get(route.replace("{id}", "1"))
+        assert response.status_code in (401, 403, 404), (route, response.status_code)

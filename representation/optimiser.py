@@ -812,7 +812,8 @@ class _Model:
     assumptions can switch items on; without, the items are plain constraints.
     """
 
-    def __init__(self, problem: Problem, items: Iterable[str], *, literals: bool):
+    def __init__(self, problem: Problem, items: Iterable[str], *, literals: bool,
+                 seats_fixed: bool | None = None):
         from ortools.sat.python import cp_model
 
         self.problem, self.literals = problem, literals
@@ -825,7 +826,9 @@ class _Model:
             self.model.add_at_most_one(self.x[i, role] for role in problem.roles)
         self.items = list(items)
         self.literal = {key: self.model.new_bool_var(key) for key in self.items} if literals else {}
-        self.seats_fixed = SEATS in self.items and not literals
+        # Seat counts are constants unless "seats" can be switched off (conflict search).
+        self.seats_fixed = (SEATS in self.items and not literals if seats_fixed is None
+                            else seats_fixed)
         for key in self.items:
             self._add_item(key)
 
@@ -1098,7 +1101,8 @@ def _binding(problem, slate, score, time_limit, workers) -> tuple[tuple, tuple]:
     keys = [k for k in problem.items() if k != SEATS and _tight(problem, k, slate)]
     if not keys:
         return (), ()
-    base = _Model(problem, problem.items(), literals=True)  # built once, cloned per rule
+    # Built once with a literal per item, cloned per re-solve; "seats" is never relaxed here.
+    base = _Model(problem, problem.items(), literals=True, seats_fixed=True)
     base.maximise_score()
     base.hint(slate)  # the slate stays feasible without any rule: a first solution for free
     binding, skipped = [], []

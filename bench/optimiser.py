@@ -21,6 +21,7 @@ import math
 import os
 import platform
 import random
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -197,8 +198,11 @@ def table(report: dict) -> str:
                      f"{len(row['binding']):>7} │ {row['greedy_score']:>6} "
                      f"{row['greedy_ratio'] or '-':>6}  {', '.join(row['greedy_broken']) or '-'}")
     solve_times = [row["solve_s"] for row in report["seeds"]]
-    lines.append(f"solve time: median {sorted(solve_times)[len(solve_times) // 2]:.3f} s, "
-                 f"max {max(solve_times):.3f} s (target {TARGET_SECONDS} s)")
+    lines.append(f"solve time: median {statistics.median(solve_times):.3f} s, "
+                 f"max {max(solve_times):.3f} s (target {TARGET_SECONDS} s); load average "
+                 f"{report['machine']['load_average'][0]:.1f} before, "
+                 f"{report['machine']['load_average_after'][0]:.1f} after "
+                 f"on {report['machine']['nproc']} cores")
     return "\n".join(lines)
 
 
@@ -214,12 +218,14 @@ def main(argv: list[str] | None = None) -> int:
     size = SMOKE if args.smoke else FULL
     seeds = range(1, (args.seeds or (2 if args.smoke else 5)) + 1)
 
+    before = machine()  # the load average before the runs
     rows = [run_seed(seed, size, time_limit=args.time_limit, workers=args.workers)
             for seed in seeds]
     report = {"date": datetime.datetime.now().isoformat(timespec="seconds"),
-              "machine": machine(), "size": size, "workers": args.workers,
+              "machine": before, "size": size, "workers": args.workers,
               "rules": len(_rules(size["counties"], size["members"] + size["deputies"])),
               "time_limit": args.time_limit, "target_seconds": TARGET_SECONDS, "seeds": rows}
+    report["machine"]["load_average_after"] = list(os.getloadavg())
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

@@ -10,7 +10,7 @@ Requests go round-robin over all targets, the trivial view included, so load fro
 processes on the machine touches every figure alike. Two runs: with the page cache (core.cache:
 what a repeat anonymous visitor gets) and without it (DummyCache: every request renders, as on a
 cache miss). Budgets: p95 within P95_RATIO_BUDGET times the trivial view's p95 (cached run;
-``--no-cache``: the uncached run), the uncached p95 within UNCACHED_P95_RATIO_GUARD times (a
+``--no-cache``: the uncached run), the uncached median within UNCACHED_P50_RATIO_GUARD times (a
 guard against renders that grow with the data; see bench/README.md for why it is not 10×), and
 fewer than QUERY_BUDGET queries (uncached run). Exits 1 naming every breach.
 """
@@ -42,7 +42,7 @@ from django.http import HttpResponse  # noqa: E402
 from django.urls import include, path  # noqa: E402
 
 P95_RATIO_BUDGET = 10
-UNCACHED_P95_RATIO_GUARD = 60
+UNCACHED_P50_RATIO_GUARD = 60
 QUERY_BUDGET = 25
 PUBLIC_NAMESPACES = {"core", "register", "structure"}
 TRIVIAL_URL = "/__bench__/trivial/"
@@ -243,9 +243,9 @@ def judge(targets: list[dict], trivial_target: dict, *, budget_on: str) -> list[
     breaches = []
     for target in targets:
         for prefix in ["", "uncached_"]:
-            base = trivial_target[prefix + "p95_ms"]
-            target[prefix + "p50_ratio"] = round(target[prefix + "p50_ms"] / base, 2)
-            target[prefix + "p95_ratio"] = round(target[prefix + "p95_ms"] / base, 2)
+            for stat in ["p50", "p95"]:  # each against the trivial view's same statistic
+                target[f"{prefix}{stat}_ratio"] = round(
+                    target[f"{prefix}{stat}_ms"] / trivial_target[f"{prefix}{stat}_ms"], 2)
         problems = []
         if target["status"] != 200 or target["uncached_status"] != 200:
             problems.append(f"status {target['status']}/{target['uncached_status']}")
@@ -253,9 +253,11 @@ def judge(targets: list[dict], trivial_target: dict, *, budget_on: str) -> list[
         if ratio > P95_RATIO_BUDGET:
             run = "uncached" if budget_on else "cached"
             problems.append(f"{run} p95 {ratio}× trivial > {P95_RATIO_BUDGET}×")
-        if target["uncached_p95_ratio"] > UNCACHED_P95_RATIO_GUARD:
-            problems.append(f"uncached p95 {target['uncached_p95_ratio']}× trivial > "
-                            f"{UNCACHED_P95_RATIO_GUARD}×")
+        # The guard is on the median: one preempted render on a busy machine moves a p95 of
+        # heavy pages far more than the trivial view's, and the guard is for growth, not noise.
+        if target["uncached_p50_ratio"] > UNCACHED_P50_RATIO_GUARD:
+            problems.append(f"uncached p50 {target['uncached_p50_ratio']}× trivial > "
+                            f"{UNCACHED_P50_RATIO_GUARD}×")
         if target["uncached_queries"] >= QUERY_BUDGET:
             problems.append(f"{target['uncached_queries']} queries ≥ {QUERY_BUDGET}")
         target["ok"] = not problems
@@ -331,7 +333,7 @@ def run(*, requests: int, warmup: int, budget_on: str = "") -> dict:
     return {"date": datetime.datetime.now().isoformat(timespec="seconds"), "machine": machine(),
             "requests": requests, "warmup": warmup,
             "budget": {"p95_ratio": P95_RATIO_BUDGET, "queries_below": QUERY_BUDGET,
-                       "uncached_p95_ratio_guard": UNCACHED_P95_RATIO_GUARD},
+                       "uncached_p50_ratio_guard": UNCACHED_P50_RATIO_GUARD},
             "budget_on": "uncached" if budget_on else "cached",
             "trivial": trivial_target, "pages": targets, "breaches": breaches,
             "not_public": NOT_PUBLIC_API}

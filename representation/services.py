@@ -156,10 +156,11 @@ def rule_create(*, actor, body: Body, data: dict, counties=(), competences=()) -
     require(actor, "representation.manage")
     rule = RepresentativityRule(body=body)
     assign(rule, data, RULE_FIELDS)
-    _check_rule_lists(rule, counties)
+    competences = competences_named(competences)
+    _check_rule_lists(rule, counties, competences)
     history_save(rule, actor=actor, reason="created")
     rule.counties.set(counties)
-    rule.competences.set(competences_named(competences))
+    rule.competences.set(competences)
     return rule
 
 
@@ -168,19 +169,23 @@ def rule_update(*, actor, rule: RepresentativityRule, data: dict, counties=None,
                 competences=None) -> RepresentativityRule:
     require(actor, "representation.manage")
     assign(rule, data, RULE_FIELDS)
-    if counties is not None:
-        _check_rule_lists(rule, counties)
+    competences = None if competences is None else competences_named(competences)
+    _check_rule_lists(rule, list(rule.counties.all()) if counties is None else counties,
+                      list(rule.competences.all()) if competences is None else competences)
     history_save(rule, actor=actor, reason="updated")
     if counties is not None:
         rule.counties.set(counties)
     if competences is not None:
-        rule.competences.set(competences_named(competences))
+        rule.competences.set(competences)
     return rule
 
 
-def _check_rule_lists(rule: RepresentativityRule, counties) -> None:
+def _check_rule_lists(rule: RepresentativityRule, counties, competences) -> None:
+    """The lists a kind of rule cannot do without (the optimiser refuses an empty one)."""
     if rule.kind == "county_seats" and not counties:
         raise ValidationError({"counties": _("Choose the county or counties of the rule.")})
+    if rule.kind == "competences" and not competences:
+        raise ValidationError({"competences": _("Name at least one required competence.")})
 
 
 @transaction.atomic

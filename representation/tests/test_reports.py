@@ -6,6 +6,7 @@ import datetime
 import re
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 
 from core import testing as t
@@ -20,6 +21,13 @@ pytestmark = pytest.mark.django_db
 
 TODAY = datetime.date(2027, 3, 15)
 TERM = (datetime.date(2026, 1, 1), datetime.date(2027, 12, 31))
+
+
+@pytest.fixture
+def client(client):
+    """Pages answer in Norwegian by default; these tests read the English texts."""
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    return client
 
 
 @pytest.fixture(autouse=True)

@@ -7,6 +7,7 @@ import re
 from types import SimpleNamespace
 
 import pytest
+from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -62,6 +63,7 @@ def world(vacancy, org_a, org_b, contact_a, secretary_x, admin_user):
 
 def client_for(user) -> Client:
     client = Client()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"  # the tests read the English texts
     if user is not None:
         client.force_login(user)
     return client

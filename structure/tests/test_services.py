@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import translation
 
 from core import testing as t
 from core.access import SYSTEM
@@ -290,7 +291,7 @@ def test_bodies_load_needs_permission(secretary_x):
     (lambda text: text.replace(",KS,10,", ",999999999,10,", 1), "line 2: owner"),
 ])
 def test_bodies_load_names_the_bad_line_and_writes_nothing(db, change, message):
-    with pytest.raises(ValidationError) as error:
+    with translation.override("en"), pytest.raises(ValidationError) as error:
         services.bodies_load(actor=SYSTEM, data=change(BODIES.read_text(encoding="utf-8")),
                              source="bodies.csv")
     assert message in " ".join(error.value.messages)

@@ -19,10 +19,10 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from core.models import valid_on_q
-from register.models import MEMBER_KINDS, County, NetworkMembership
+from register.models import County, NetworkMembership
 from structure.models import Body, BodyKind, Membership, Seat
 
-from . import optimiser
+from . import optimiser, selectors
 from .models import (
     Appointment,
     Nomination,
@@ -178,21 +178,12 @@ def _rules(body_ids) -> dict[int, list[RepresentativityRule]]:
 
 
 def _candidate(membership: Membership, body: Body, facts: _Facts) -> optimiser.Candidate:
-    person_id, organisation = membership.person_id, membership.organisation
-    county = organisation.county if organisation else None
-    return optimiser.Candidate(
-        key=f"p{person_id}", name=membership.person.name,
-        organisation=f"o{organisation.pk}" if organisation else f"none{person_id}",
-        organisation_name=organisation.name if organisation else "",
-        county=county.number if county else "", county_name=county.name if county else "",
-        org_kind=organisation.kind if organisation and organisation.kind in MEMBER_KINDS
-        else "other",
-        population=organisation.population if organisation else None,
-        network_member=bool(organisation and organisation.pk in facts.networked),
-        gender=facts.genders.get(person_id, ""),
-        competences=frozenset(facts.competences.get(person_id, ())),
+    person_id = membership.person_id
+    return selectors.candidate(
+        membership.person, membership.organisation, networked=facts.networked,
+        gender=facts.genders.get(person_id, ""), competences=facts.competences.get(person_id, ()),
         incumbent=(body.pk, person_id) in facts.earlier,
-        current_load=facts.loads[person_id] - facts.loads_here[person_id, body.pk])
+        load=facts.loads[person_id] - facts.loads_here[person_id, body.pk])
 
 
 def _composition(body, on, memberships, seats, rules, facts, counties) -> Composition:

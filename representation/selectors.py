@@ -106,21 +106,13 @@ def vacancy_problem(vacancy: Vacancy, *, locked: dict | None = None,
     for source in [*nominations, *incumbents]:
         if source.person_id in candidates:
             continue
-        organisation = source.organisation
         competences = frozenset(c.name for c in source.competences.all()) \
             if isinstance(source, Nomination) else frozenset()
-        candidates[source.person_id] = optimiser.Candidate(
-            key=f"p{source.person_id}", name=source.person.name,
-            organisation=f"o{organisation.pk}" if organisation else f"none{source.person_id}",
-            organisation_name=organisation.name if organisation else "",
-            county=organisation.county.number if organisation and organisation.county else "",
-            county_name=organisation.county.name if organisation and organisation.county else "",
-            org_kind=_org_kind(organisation),
-            population=organisation.population if organisation else None,
-            network_member=bool(organisation and organisation.pk in in_network),
+        candidates[source.person_id] = candidate(
+            source.person, source.organisation, networked=in_network,
             gender=genders.get(source.person_id, ""), competences=competences,
             incumbent=source.person_id in incumbent_people,
-            current_load=loads.get(source.person_id, 0))
+            load=loads.get(source.person_id, 0))
     roles = {"member": 0, "deputy": 0}
     for seat in seats:
         roles["deputy" if seat.role == "deputy" else "member"] += 1
@@ -132,6 +124,23 @@ def vacancy_problem(vacancy: Vacancy, *, locked: dict | None = None,
         fixed=_fixed_members(vacancy, seat_ids, start),
         desired_competences=frozenset(c.name for c in vacancy.desired_competences.all()),
         locked=locked or {}, excluded=frozenset(excluded))
+
+
+def candidate(person, organisation, *, networked: set[int], gender: str, competences,
+              incumbent: bool, load: int) -> optimiser.Candidate:
+    """A person as the optimiser sees them, acting for ``organisation`` (one mapping for the
+    vacancy's candidates and the representativity report's sitting members)."""
+    county = organisation.county if organisation else None
+    return optimiser.Candidate(
+        key=f"p{person.pk}", name=person.name,
+        organisation=f"o{organisation.pk}" if organisation else f"none{person.pk}",
+        organisation_name=organisation.name if organisation else "",
+        county=county.number if county else "", county_name=county.name if county else "",
+        org_kind=_org_kind(organisation),
+        population=organisation.population if organisation else None,
+        network_member=bool(organisation and organisation.pk in networked),
+        gender=gender, competences=frozenset(competences), incumbent=incumbent,
+        current_load=load)
 
 
 def _fixed_members(vacancy, seat_ids: set[int], on) -> tuple:

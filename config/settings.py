@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "register",
     "structure",
     "representation",
+    "cases",
 ]
 
 MIDDLEWARE = [
@@ -195,6 +196,9 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Case documents are private files: outside the web root, served only through a view that checks
+# the reader every time (cases.views.document_download). Tests use a temporary directory.
+PRIVATE_MEDIA_ROOT = env.path("PRIVATE_MEDIA_ROOT", default=BASE_DIR / "private-media")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

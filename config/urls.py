@@ -10,6 +10,7 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("", include("representation.report_urls")),
     path("representasjon/", include("representation.urls")),
+    path("saker/", include("cases.urls")),
     path("rediger/", include("register.edit_urls")),
     path("rediger/", include("structure.edit_urls")),
     path("api/", api.urls),

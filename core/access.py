@@ -37,9 +37,9 @@ ORG_CONTACT = "org_contact"
 
 # Which roles hold which named permission. Administrators hold every permission.
 ROLE_PERMISSIONS: dict[str, set[str]] = {
-    BODY_SECRETARY: {"structure.change_seat", "structure.change_membership"},
+    BODY_SECRETARY: {"structure.change_seat", "structure.change_membership", "cases.manage"},
     ORG_CONTACT: {"register.change_person", "register.change_affiliation",
-                  "representation.nominate"},
+                  "representation.nominate", "cases.submit_input"},
 }
 
 GLOBAL_PERMISSIONS = {
@@ -66,6 +66,7 @@ def _organisations_of(obj: Any) -> set[int]:
 
 
 def _bodies_of(obj: Any) -> set[int]:
+    from cases.models import AgendaItem, AnchoringStep, Case, InputRound, Meeting
     from structure.models import Body, Membership, Seat
 
     if isinstance(obj, Body):
@@ -74,6 +75,16 @@ def _bodies_of(obj: Any) -> set[int]:
         return {obj.body_id}
     if isinstance(obj, Membership):
         return {obj.seat.body_id}
+    if isinstance(obj, Case):  # the owning body's secretary runs the case
+        return {obj.owner_id}
+    if isinstance(obj, AnchoringStep):  # ... and so does the secretary of the step's body
+        return {obj.body_id, obj.case.owner_id}
+    if isinstance(obj, InputRound):
+        return _bodies_of(obj.step)
+    if isinstance(obj, Meeting):
+        return {obj.body_id}
+    if isinstance(obj, AgendaItem):
+        return {obj.meeting.body_id}
     raise TypeError(f"no body scope for {type(obj).__name__}")
 
 
@@ -83,6 +94,8 @@ SCOPE_OF: dict[str, tuple[str, Callable[[Any], set[int]]]] = {
     "structure.change_seat": ("body_id", _bodies_of),
     "structure.change_membership": ("body_id", _bodies_of),
     "representation.nominate": ("organisation_id", _organisations_of),
+    "cases.manage": ("body_id", _bodies_of),  # cases, paths, rounds, meetings, positions
+    "cases.submit_input": ("organisation_id", _organisations_of),
 }
 KNOWN_PERMISSIONS = GLOBAL_PERMISSIONS | set(SCOPE_OF)
 

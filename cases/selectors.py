@@ -1,0 +1,332 @@
+"""Reads of cases and anchoring, restricted to what the reader may see.
+
+Openness in one place: pages, API, feeds, exports and search all call these functions.
+- A case is listed for everyone once announced; a draft only for those who manage it.
+- Its content (summary, documents, inputs, synthesis, position texts) is public unless the case
+  is exempted; then only the secretariat, the owning body's secretary and the owning body's
+  current members see it. An exempted document or round is hidden the same way inside a public
+  case. Metadata (number, title, type, owner, status, dates, steps) and the legal basis are
+  always public.
+- Submitted inputs are public when their round has closed (unless exempted); before that an
+  organisation sees its own. Drafts are seen only by the organisation's contacts.
+Every list here runs a fixed number of queries whatever the number of rows.
+"""
+
+from __future__ import annotations
+
+import datetime
+import statistics
+from collections import defaultdict
+
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from core.access import has_perm, is_admin, scope_ids
+from core.models import valid_on_q
+from register.models import NetworkMembership, Organisation
+from structure.models import Membership
+
+from .models import (
+    AnchoringStep,
+    Case,
+    CaseDocument,
+    CaseStatus,
+    Input,
+    InputRound,
+    Invitation,
+    Meeting,
+    Resolution,
+    StepPurpose,
+    StepStatus,
+)
+
+# --- who may see what --------------------------------------------------------------------------
+
+
+def managed_bodies(user) -> list[int] | None:
+    """Bodies whose cases ``user`` runs (None: all, for the secretariat)."""
+    ids = scope_ids(user, "cases.manage")
+    return None if ids is None else list(ids)
+
+
+def privileged_bodies(user) -> list[int] | None:
+    """Bodies whose exempt content ``user`` may read: those they run, and those they are a
+    current member of (through the person their login is linked to). None means all."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    managed = managed_bodies(user)
+    if managed is None:
+        return None
+    cache = getattr(user, "_samstyring_case_bodies", None)
+    if cache is None:
+        member_of = []
+        if getattr(user, "person_id", None):
+            member_of = list(Membership.objects.filter(valid_on_q(), person_id=user.person_id)
+                             .values_list("seat__body_id", flat=True))
+        cache = sorted(set(managed) | set(member_of))
+        user._samstyring_case_bodies = cache
+    return cache
+
+
+def cases_visible(user) -> QuerySet:
+    """Cases ``user`` may see listed: every announced case, and drafts of bodies they run."""
+    managed = managed_bodies(user) if getattr(user, "is_authenticated", False) else []
+    query = ~Q(status=CaseStatus.DRAFT)
+    if managed is None:
+        query = Q()
+    elif managed:
+        query |= Q(owner_id__in=managed)
+    return Case.objects.filter(query)
+
+
+def content_q(user, prefix: str = "") -> Q:
+    """Q over Case (at ``prefix``) for cases whose content ``user`` may read."""
+    bodies = privileged_bodies(user)
+    if bodies is None:
+        return Q()
+    public = Q(**{f"{prefix}exempt": False})
+    return public | Q(**{f"{prefix}owner_id__in": bodies}) if bodies else public
+
+
+def can_read_content(user, case: Case) -> bool:
+    if not case.exempt:
+        return True
+    bodies = privileged_bodies(user)
+    return bodies is None or case.owner_id in bodies
+
+
+def can_manage(user, obj) -> bool:
+    return getattr(user, "is_authenticated", False) and has_perm(user, "cases.manage", obj)
+
+
+def documents_visible(user, case: Case) -> QuerySet:
+    """The documents of ``case`` whose content ``user`` may read (others: metadata only)."""
+    documents = case.documents.all()
+    if not can_read_content(user, case):
+        return documents.none()
+    bodies = privileged_bodies(user)
+    if bodies is None or case.owner_id in bodies:
+        return documents
+    return documents.filter(exempt=False)
+
+
+def document_readable(user, document: CaseDocument) -> bool:
+    return documents_visible(user, document.case).filter(pk=document.pk).exists()
+
+
+def round_content_visible(user, round_: InputRound) -> bool:
+    """May ``user`` read the round's inputs from other organisations and its synthesis?"""
+    case = round_.step.case
+    bodies = privileged_bodies(user)
+    if bodies is None or case.owner_id in (bodies or []):
+        return True
+    return (not case.exempt and not round_.exempt and round_.closes_at <= timezone.now())
+
+
+def inputs_visible(user, round_: InputRound) -> QuerySet:
+    """Submitted inputs of ``round_`` that ``user`` may read, with their current version."""
+    inputs = (round_.inputs.exclude(current=None)
+              .select_related("organisation", "organisation__county", "current"))
+    if round_content_visible(user, round_):
+        return inputs
+    own = scope_ids(user, "cases.submit_input") if getattr(user, "is_authenticated",
+                                                           False) else []
+    return inputs.filter(organisation_id__in=list(own or []))
+
+
+def own_input(user, round_: InputRound, organisation: Organisation) -> Input | None:
+    """The organisation's input (draft and versions) for a contact acting for it."""
+    if not (getattr(user, "is_authenticated", False)
+            and has_perm(user, "cases.submit_input", organisation)):
+        return None
+    return (Input.objects.filter(round=round_, organisation=organisation)
+            .select_related("current").prefetch_related("versions").first())
+
+
+def submitting_organisations(user, round_: InputRound) -> QuerySet:
+    """The invited organisations ``user`` may submit input for."""
+    if not getattr(user, "is_authenticated", False):
+        return Organisation.objects.none()
+    ids = scope_ids(user, "cases.submit_input")
+    invited = Organisation.objects.filter(
+        Exists(Invitation.objects.filter(round=round_, organisation=OuterRef("pk"))))
+    if ids is None:
+        return invited.order_by("name")
+    return invited.filter(pk__in=list(ids)).order_by("name")
+
+
+# --- lists and pages -----------------------------------------------------------------------
+
+def case_list(user, *, status: str = "", body: int | None = None, topic: str = "",
+              case_type: str = "", q: str = "") -> QuerySet:
+    """Cases for the list page and API, newest first, with owner and topics prefetched.
+
+    Free-text search matches number and title (metadata) for everyone, and the summary only
+    where the reader may see content, so an exempt summary is never found by its words.
+    """
+    cases = cases_visible(user).select_related("owner").prefetch_related("topics")
+    if status:
+        cases = cases.filter(status=status)
+    if body:
+        cases = cases.filter(owner_id=body)
+    if topic:
+        cases = cases.filter(topics__slug=topic)
+    if case_type:
+        cases = cases.filter(case_type=case_type)
+    if q:
+        cases = cases.filter(_search_q(user, q.strip()))
+    return cases.order_by("-year", "-sequence")
+
+
+def _search_q(user, q: str) -> Q:
+    query = Q(title__icontains=q) | Q(summary__icontains=q) & content_q(user)
+    if "/" in q:
+        year, _sep, seq = q.partition("/")
+        if year.isdigit() and seq.isdigit():
+            query |= Q(year=2000 + int(year) % 100, sequence=int(seq))
+    return query
+
+
+def case_detail(user, pk: int) -> Case | None:
+    return (cases_visible(user).select_related("owner", "source_report")
+            .prefetch_related("topics", "related",
+                              Prefetch("steps", queryset=AnchoringStep.objects
+                                       .select_related("body").prefetch_related(
+                                           Prefetch("rounds", queryset=InputRound.objects
+                                                    .annotate(submitted=Count(
+                                                        "inputs", filter=Q(
+                                                            inputs__current__isnull=False)),
+                                                        invited=Count("invitations",
+                                                                      distinct=True))),
+                                           Prefetch("resolutions", queryset=Resolution.objects
+                                                    .prefetch_related("considered"))))
+                              ).filter(pk=pk).first())
+
+
+def round_audience(round_: InputRound, on: datetime.date | None = None) -> QuerySet:
+    """The member organisations a round is for, computed from its audience (used when the
+    round is set up; afterwards ``Invitation`` keeps who was asked)."""
+    members = Organisation.objects.members().valid_on(on)
+    if round_.all_members:
+        return members
+    network_members = NetworkMembership.objects.filter(
+        valid_on_q(on), network__in=round_.networks.all()).values("organisation_id")
+    body_members = Membership.objects.filter(
+        valid_on_q(on), seat__body__in=round_.bodies.all()).values("organisation_id")
+    return members.filter(Q(county__in=round_.counties.all()) | Q(pk__in=network_members)
+                          | Q(pk__in=body_members))
+
+
+def rounds_open(user, now: datetime.datetime | None = None) -> QuerySet:
+    now = now or timezone.now()
+    return (InputRound.objects.filter(opens_at__lte=now, closes_at__gt=now)
+            .filter(step__case__in=cases_visible(user).exclude(status=CaseStatus.DRAFT))
+            .select_related("step__case__owner", "step__body").order_by("closes_at", "pk"))
+
+
+def upcoming(user, *, today: datetime.date | None = None) -> dict:
+    """"Kommende saker": planned steps and meetings from today on, by date."""
+    today = today or timezone.localdate()
+    steps = (AnchoringStep.objects.filter(planned_date__gte=today,
+                                          status__in=[StepStatus.PLANNED, StepStatus.ONGOING])
+             .filter(case__in=cases_visible(user).exclude(status=CaseStatus.DRAFT))
+             .select_related("case", "case__owner", "body").order_by("planned_date", "pk"))
+    meetings = (Meeting.objects.filter(starts_at__date__gte=today)
+                .exclude(status=Meeting.Status.CANCELLED)
+                .select_related("body").order_by("starts_at", "pk"))
+    return {"steps": steps, "meetings": meetings}
+
+
+def decisions_recent(user) -> QuerySet:
+    """Published positions and decisions, newest first (for the decisions feed)."""
+    return (Resolution.objects
+            .filter(step__case__in=cases_visible(user).exclude(status=CaseStatus.DRAFT))
+            .select_related("step__case", "step__case__owner", "step__body")
+            .order_by("-published_at", "-pk"))
+
+
+def meetings_of(body=None) -> QuerySet:
+    meetings = Meeting.objects.select_related("body").prefetch_related("items__case")
+    return meetings.filter(body=body) if body is not None else meetings
+
+
+# --- the anchoring trail -------------------------------------------------------------------
+
+def round_trail(round_: InputRound) -> dict:
+    """Who was invited, who answered, response rates by county and by organisation kind."""
+    answered = Input.objects.filter(round=round_, organisation=OuterRef("organisation"),
+                                    current__isnull=False)
+    invitations = (Invitation.objects.filter(round=round_)
+                   .annotate(answered=Exists(answered))
+                   .values("organisation__county__name", "organisation__kind", "answered"))
+    by_county, by_kind = defaultdict(lambda: [0, 0]), defaultdict(lambda: [0, 0])
+    for row in invitations:
+        for table, key in ((by_county, row["organisation__county__name"] or "–"),
+                           (by_kind, row["organisation__kind"])):
+            table[key][0] += 1
+            table[key][1] += int(row["answered"])
+    invited = sum(v[0] for v in by_county.values())
+    answered_n = sum(v[1] for v in by_county.values())
+    late = Input.objects.filter(round=round_, current__late=True).count()
+    return {"invited": invited, "answered": answered_n, "late": late,
+            "rate": _rate(answered_n, invited),
+            "by_county": [(k, v[0], v[1], _rate(v[1], v[0])) for k, v in sorted(by_county.items())],
+            "by_kind": [(k, v[0], v[1], _rate(v[1], v[0])) for k, v in sorted(by_kind.items())]}
+
+
+def _rate(part: int, whole: int) -> float | None:
+    return round(100 * part / whole, 1) if whole else None
+
+
+def case_notice_days(case: Case) -> int | None:
+    """Days between the case's first announcement and its decision."""
+    if case.announced_at is None or case.decided_at is None:
+        return None
+    return (case.decided_at.date() - case.announced_at.date()).days
+
+
+# --- the sector dashboard ------------------------------------------------------------------
+
+def sector_dashboard(*, years: int = 10, today: datetime.date | None = None) -> dict:
+    """Where anchoring is weak: response rates by county and year, median notice before
+    decisions, and decided cases that never had an input round (public cases only)."""
+    today = today or timezone.localdate()
+    first_year = today.year - years + 1
+    answered = Input.objects.filter(round=OuterRef("round"), organisation=OuterRef("organisation"),
+                                    current__isnull=False)
+    rows = (Invitation.objects
+            .filter(round__closes_at__year__gte=first_year, round__closes_at__lte=timezone.now(),
+                    round__step__case__exempt=False)
+            .exclude(round__step__case__status=CaseStatus.DRAFT)
+            .annotate(year=_year("round__closes_at"), answered=Exists(answered))
+            .values("year", "organisation__county__name")
+            .annotate(invited=Count("pk"), answers=Count("pk", filter=Q(answered=True)))
+            .order_by("organisation__county__name", "year"))
+    rates: dict[str, dict[int, tuple]] = defaultdict(dict)
+    for row in rows:
+        rates[row["organisation__county__name"] or "–"][row["year"]] = (
+            row["invited"], row["answers"], _rate(row["answers"], row["invited"]))
+    decided = (Case.objects.filter(decided_at__isnull=False, announced_at__isnull=False,
+                                   decided_at__year__gte=first_year, exempt=False)
+               .values_list("announced_at", "decided_at"))
+    notice = [(d.date() - a.date()).days for a, d in decided]
+    without = (Case.objects.filter(decided_at__isnull=False, exempt=False)
+               .exclude(Exists(InputRound.objects.filter(step__case=OuterRef("pk"))))
+               .select_related("owner").order_by("-decided_at"))
+    return {"years": list(range(first_year, today.year + 1)), "rates": dict(sorted(rates.items())),
+            "median_notice": statistics.median(notice) if notice else None,
+            "decided_count": len(notice), "without_input": without}
+
+
+def _year(field: str):
+    from django.db.models.functions import ExtractYear
+
+    return ExtractYear(field)
+
+
+def deciding_steps_q() -> Q:
+    return Q(purpose__in=[StepPurpose.POSITION, StepPurpose.DECISION])
+
+
+def is_secretariat(user) -> bool:
+    return is_admin(user)

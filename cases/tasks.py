@@ -63,3 +63,26 @@ def notify_resolution(resolution_id: int) -> str:
     from .notifications import resolution_notify
 
     return resolution_notify(resolution_id)
+
+
+@task()
+def send_notification(user_id: int, key: str) -> str:
+    """Send one notification e-mail (cases.notifications.deliver): never twice per user."""
+    from .notifications import deliver
+
+    return deliver(user_id, key)
+
+
+@task()
+def compute_round_themes(round_id: int) -> str:
+    """Group a closed round's inputs by theme, for the secretariat's synthesis."""
+    from core.access import SYSTEM
+
+    from . import services
+    from .models import InputRound
+
+    round_ = InputRound.objects.filter(pk=round_id).first()
+    if round_ is None:
+        return "gone"
+    services.round_themes_compute(actor=SYSTEM, round_=round_)
+    return "computed"

@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from accounts.models import Role, RoleGrant, User
+from cases import demo as cases_demo
 from core.access import SYSTEM
 from core.services import history_save
 from register.models import Affiliation, Organisation, OrganisationKind, Person
@@ -102,6 +103,7 @@ class Command(BaseCommand):
                 _mark_demo(membership)
         self._users()
         representation_demo.load(rng=rng, people=list(pool))  # the people not yet seated
+        cases_demo.load()
 
     def _users(self):
         oslo = Organisation.objects.get(kind=OrganisationKind.MUNICIPALITY, number="0301")

@@ -285,6 +285,30 @@ class Invitation(models.Model):
         return f"{self.organisation_id} → {self.round_id}"
 
 
+class RoundResponse(models.Model):
+    """How many organisations of one county and kind a round invited and how many answered.
+
+    Kept by the services whenever a round's audience or its inputs change
+    (``cases.services.round_response_refresh``), so the anchoring trail and the sector
+    dashboard add up a few rows per round instead of every invitation.
+    """
+
+    round = models.ForeignKey(InputRound, on_delete=models.CASCADE, related_name="responses")
+    county = models.ForeignKey(County, null=True, blank=True, on_delete=models.PROTECT,
+                               related_name="+")
+    organisation_kind = models.CharField(max_length=32)
+    invited = models.PositiveIntegerField(default=0)
+    answered = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["round", "county", "organisation_kind"],
+                                               name="round_response_unique")]
+
+    def __str__(self):
+        return f"{self.round_id} {self.county_id} {self.organisation_kind}: " \
+               f"{self.answered}/{self.invited}"
+
+
 class Question(models.Model):
     """One question of an input round, in order."""
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime
 from collections import defaultdict
 
-from django.db.models import Max, OuterRef, Subquery
+from django.db.models import Count, Exists, Max, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from core.scale import MARK, ScaleContext, day_between, purge, scale_hook
@@ -33,6 +33,7 @@ from .models import (
     Meeting,
     Question,
     Resolution,
+    RoundResponse,
     StepPurpose,
     StepStatus,
 )
@@ -196,7 +197,21 @@ def _inputs(ctx, rng, rounds, invitations, target) -> int:
     late.update(late=True)
     Input.objects.filter(round__in=rounds, current=None).update(current=Subquery(
         InputVersion.objects.filter(input=OuterRef("pk")).values("pk")[:1]))
+    _responses(rounds)
     return len(inputs)
+
+
+def _responses(rounds) -> None:
+    """The response counts the services keep per round, for all generated rounds at once."""
+    answered = Input.objects.filter(round=OuterRef("round"), organisation=OuterRef("organisation"),
+                                    current__isnull=False)
+    rows = (Invitation.objects.filter(round__in=rounds).annotate(has_answered=Exists(answered))
+            .values("round_id", "organisation__county_id", "organisation__kind")
+            .annotate(invited=Count("pk"), answered=Count("pk", filter=Q(has_answered=True))))
+    RoundResponse.objects.bulk_create([
+        RoundResponse(round_id=row["round_id"], county_id=row["organisation__county_id"],
+                      organisation_kind=row["organisation__kind"], invited=row["invited"],
+                      answered=row["answered"]) for row in rows], batch_size=5000)
 
 
 def _resolutions(ctx, rng, steps, cases) -> int:

@@ -15,7 +15,7 @@ import uuid
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Count, Exists, Max, OuterRef, Q
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -41,6 +41,7 @@ from .models import (
     Meeting,
     Question,
     Resolution,
+    RoundResponse,
     StepPurpose,
     StepStatus,
     SynthesisPoint,
@@ -288,6 +289,21 @@ def _set_audience(round_, counties, networks, bodies) -> None:
     round_.invitations.exclude(organisation_id__in=invited).delete()
     Invitation.objects.bulk_create([Invitation(round=round_, organisation_id=pk)
                                     for pk in sorted(invited)], ignore_conflicts=True)
+    round_response_refresh(round_)
+
+
+def round_response_refresh(round_: InputRound) -> None:
+    """Recount the round's invited and answering organisations by county and kind."""
+    answered = Input.objects.filter(round=round_, organisation=OuterRef("organisation"),
+                                    current__isnull=False)
+    rows = (round_.invitations.annotate(has_answered=Exists(answered))
+            .values("organisation__county_id", "organisation__kind")
+            .annotate(invited=Count("pk"), answered=Count("pk", filter=Q(has_answered=True))))
+    round_.responses.all().delete()
+    RoundResponse.objects.bulk_create([
+        RoundResponse(round=round_, county_id=row["organisation__county_id"],
+                      organisation_kind=row["organisation__kind"], invited=row["invited"],
+                      answered=row["answered"]) for row in rows])
 
 
 def _set_questions(round_: InputRound, questions: list[str], actor) -> None:
@@ -417,6 +433,8 @@ def input_submit(*, actor, round_: InputRound, organisation: Organisation, answe
     item._history_user = version.submitted_by
     item._change_reason = f"submitted version {version.number}"
     item.save()
+    if version.number == 1:
+        round_response_refresh(round_)
     if version.receipt_email:
         from .tasks import send_input_receipt
 

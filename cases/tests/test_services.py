@@ -280,3 +280,32 @@ def test_report_needing_a_position_becomes_a_case_once(admin_user, body_x):
     again = services.case_from_report(actor=admin_user, report=report, owner=body_x)
     assert case == again and case.source_report == report
     assert "Sektoren må mene noe om X" in case.summary and case.status == CaseStatus.DRAFT
+
+
+# --- the anchoring trail and the dashboard ------------------------------------------------------
+
+def test_trail_counts_invited_and_answering_by_county_and_kind(open_round, contact_a, org_a,
+                                                               org_b):
+    services.input_submit(actor=contact_a, round_=open_round, organisation=org_a,
+                          answers=answers(open_round, "Svar"))
+    services.input_submit(actor=contact_a, round_=open_round, organisation=org_a,
+                          answers=answers(open_round, "Nytt svar"))
+    trail = selectors.round_trail(open_round)
+    assert (trail["invited"], trail["answered"], trail["rate"]) == (2, 1, 50.0)
+    assert (org_a.county.name, 1, 1, 100.0) in trail["by_county"]
+    assert (org_b.county.name, 1, 0, 0.0) in trail["by_county"]
+    assert trail["by_kind"] == [("municipality", 2, 1, 50.0)]
+
+
+def test_dashboard_shows_rates_notice_and_cases_decided_without_input(
+        open_round, contact_a, org_a, admin_user, body_x, time_machine):
+    services.input_submit(actor=contact_a, round_=open_round, organisation=org_a,
+                          answers=answers(open_round, "Svar"))
+    unheard = make_case(admin_user, body_x, title="Uten innspill", status=CaseStatus.IN_PROGRESS)
+    services.case_transition(actor=admin_user, case=unheard, to=CaseStatus.DECIDED)
+    time_machine.move_to(open_round.closes_at + datetime.timedelta(days=1))
+    dashboard = selectors.sector_dashboard()
+    year = open_round.closes_at.year
+    assert dashboard["rates"][org_a.county.name][year] == (1, 1, 100.0)
+    assert list(dashboard["without_input"]) == [unheard]
+    assert dashboard["median_notice"] == 0 and dashboard["decided_count"] == 1

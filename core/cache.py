@@ -58,6 +58,16 @@ def _project_apps() -> set[str]:
             if Path(config.path).resolve().parent == base}
 
 
+# Moments whose passing changes what public pages show without any write: an input round opens
+# or closes (its inputs become public), a meeting moves from coming to past. Each is
+# (model label, datetime field with an index); the newest such moment already passed joins the
+# data version, so the cached page is renewed at the minute it happens, not at midnight.
+TIME_BOUNDARIES: list[tuple[str, str]] = [
+    ("cases.InputRound", "opens_at"), ("cases.InputRound", "closes_at"),
+    ("cases.Meeting", "starts_at"),
+]
+
+
 @lru_cache(maxsize=1)
 def _version_sql() -> str:
     tables = sorted(model._meta.db_table for model in apps.get_models()
@@ -65,15 +75,27 @@ def _version_sql() -> str:
     quote = connection.ops.quote_name
     # One row of scalar subqueries, each answered from the primary key's index; kept this
     # small because PostgreSQL plans it on every request.
-    columns = ", ".join(f"(SELECT MAX(history_id) FROM {quote(table)})"  # noqa: S608
-                        for table in tables)
-    return f"SELECT {columns}"  # table names come from the models, quoted
+    columns = [f"(SELECT MAX(history_id) FROM {quote(table)})"  # noqa: S608
+               for table in tables]
+    for label, field in _boundaries():
+        table, column = apps.get_model(label)._meta.db_table, quote(field)
+        columns.append(f"(SELECT MAX({column}) FROM {quote(table)} "  # noqa: S608
+                       f"WHERE {column} <= %s)")
+    return f"SELECT {', '.join(columns)}"  # table and column names come from the models
+
+
+def _boundaries() -> list[tuple[str, str]]:
+    installed = {config.label for config in apps.get_app_configs()}
+    return [(label, field) for label, field in TIME_BOUNDARIES
+            if label.split(".")[0] in installed]
 
 
 def data_version() -> str:
-    """The current data version (one query): changes with every write anywhere."""
+    """The current data version (one query): changes with every write anywhere, and when a
+    round opens or closes or a meeting starts."""
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
     with connection.cursor() as cursor:
-        cursor.execute(_version_sql())
+        cursor.execute(_version_sql(), [now] * len(_boundaries()))
         state = ";".join(str(pk) for pk in cursor.fetchone())
     today = timezone.localdate().isoformat()
     return hashlib.sha256(f"{state}|{today}|{release()}".encode()).hexdigest()[:16]

@@ -168,3 +168,27 @@ def test_api_reads_are_cached_for_anonymous_clients_only(client, db):
     with_token = client.get("/api/organisations", HTTP_IF_NONE_MATCH=first["ETag"],
                             HTTP_AUTHORIZATION="Bearer nonsense")
     assert with_token.status_code != 304 and "ETag" not in with_token
+
+
+def test_a_round_closing_changes_the_version_without_a_write(db, admin_user, body_x,
+                                                             time_machine):
+    import datetime
+
+    from cases.tests.conftest import make_case, make_round
+
+    time_machine.move_to(datetime.datetime(2026, 6, 1, 8, 0, tzinfo=datetime.UTC), tick=False)
+    case = make_case(admin_user, body_x, status="in_progress")
+    step = case_step(admin_user, case, body_x)
+    make_round(admin_user, step, closes=datetime.datetime(2026, 6, 1, 9, 0, tzinfo=datetime.UTC))
+    before = data_version()
+    time_machine.move_to(datetime.datetime(2026, 6, 1, 8, 59, tzinfo=datetime.UTC), tick=False)
+    assert data_version() == before  # same day, nothing passed
+    time_machine.move_to(datetime.datetime(2026, 6, 1, 9, 0, 1, tzinfo=datetime.UTC), tick=False)
+    assert data_version() != before  # the round closed: its inputs are public now
+
+
+def case_step(admin_user, case, body):
+    from cases import services
+
+    return services.step_create(actor=admin_user, case=case, data={"body": body,
+                                                                   "purpose": "input"})

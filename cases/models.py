@@ -297,6 +297,7 @@ class RoundResponse(models.Model):
     county = models.ForeignKey(County, null=True, blank=True, on_delete=models.PROTECT,
                                related_name="+")
     organisation_kind = models.CharField(max_length=32)
+    year = models.PositiveSmallIntegerField()  # the year the round closes (local time)
     invited = models.PositiveIntegerField(default=0)
     answered = models.PositiveIntegerField(default=0)
 

@@ -265,6 +265,8 @@ def round_update(*, actor, round_: InputRound, data: dict, questions: list[str] 
     history_save(round_, actor=actor, reason="updated")
     if changed:
         _set_audience(round_, counties, networks, bodies)
+    else:
+        round_response_refresh(round_)  # the closing year may have moved
     if questions is not None:
         if round_.inputs.exclude(current=None).exists():
             raise ValidationError({"questions": _("Input has been submitted: the questions "
@@ -300,8 +302,9 @@ def round_response_refresh(round_: InputRound) -> None:
             .values("organisation__county_id", "organisation__kind")
             .annotate(invited=Count("pk"), answered=Count("pk", filter=Q(has_answered=True))))
     round_.responses.all().delete()
+    year = timezone.localtime(round_.closes_at).year
     RoundResponse.objects.bulk_create([
-        RoundResponse(round=round_, county_id=row["organisation__county_id"],
+        RoundResponse(round=round_, county_id=row["organisation__county_id"], year=year,
                       organisation_kind=row["organisation__kind"], invited=row["invited"],
                       answered=row["answered"]) for row in rows])
 

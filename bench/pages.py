@@ -44,7 +44,7 @@ from django.urls import include, path  # noqa: E402
 P95_RATIO_BUDGET = 10
 UNCACHED_P50_RATIO_GUARD = 60
 QUERY_BUDGET = 25
-PUBLIC_NAMESPACES = {"core", "register", "structure"}
+PUBLIC_NAMESPACES = {"core", "register", "structure", "case_feeds"}
 TRIVIAL_URL = "/__bench__/trivial/"
 # Routes of those namespaces that are not pages, with the reason (no page is skipped silently).
 NOT_PAGES = {"core:set_language": "the language switch: a redirect setting a cookie"}
@@ -90,6 +90,28 @@ def _first(model_path: str):
     return apps.get_model(model_path).objects.order_by("pk").first()
 
 
+def _public_case():
+    """The published case with the longest anchoring path (an exempt one shows less)."""
+    from django.db.models import Count
+
+    from cases.models import Case
+
+    cases = Case.objects.published().annotate(n=Count("steps")).order_by("-n", "pk")
+    return cases.filter(exempt=False).first() or cases.first()
+
+
+def _public_round():
+    """The closed, public round with most inputs: the longest list anonymous can read."""
+    from django.db.models import Count
+    from django.utils import timezone
+
+    from cases.models import CaseStatus, InputRound
+
+    rounds = InputRound.objects.annotate(n=Count("inputs")).order_by("-n", "pk")
+    return (rounds.filter(closes_at__lte=timezone.now(), exempt=False, step__case__exempt=False)
+            .exclude(step__case__status=CaseStatus.DRAFT).first() or rounds.first())
+
+
 SUBJECTS = {  # subject -> the row to show (the biggest of its kind: the worst case)
     "organisation": _organisation,
     "county": lambda: _most("register.County", "organisations"),
@@ -101,16 +123,20 @@ SUBJECTS = {  # subject -> the row to show (the biggest of its kind: the worst c
     "membership": lambda: _first("structure.Membership"),
     "vacancy": lambda: _most("representation.Vacancy", "seats"),
     "rule": lambda: _first("representation.RepresentativityRule"),
+    "case": _public_case,
+    "round": _public_round,
+    "meeting": lambda: _most("cases.Meeting", "items"),
 }
 PAGE_SUBJECTS = {"organisation_detail": "organisation", "county_detail": "county",
                  "network_detail": "network", "person_detail": "person",
                  "body_detail": "body", "organisation_history": "organisation",
                  "county_history": "county", "network_history": "network",
-                 "person_history": "person", "body_history": "body"}
+                 "person_history": "person", "body_history": "body",
+                 "body_calendar": "body"}
 API_SUBJECTS = {"organisations": "organisation", "counties": "county", "networks": "network",
                 "people": "person", "bodies": "body", "affiliations": "affiliation",
                 "seats": "seat", "memberships": "membership", "vacancies": "vacancy",
-                "rules": "rule"}
+                "rules": "rule", "cases": "case", "rounds": "round", "meetings": "meeting"}
 # GET operations that answer only a logged-in reader (anonymous: 401/403), with the reason: the
 # benchmark measures what the public gets. Their queries are bounded by their own tests.
 NOT_PUBLIC_API = {

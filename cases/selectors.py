@@ -330,3 +330,65 @@ def deciding_steps_q() -> Q:
 
 def is_secretariat(user) -> bool:
     return is_admin(user)
+
+
+# --- object checks and lists for the API and feeds ---------------------------------------------
+
+def case_listed(user, case: Case) -> bool:
+    """``cases_visible`` for one loaded case: announced, or a draft of a body ``user`` runs.
+    The bodies are read once per user object, so a list of cases checks each without a query."""
+    if case.status != CaseStatus.DRAFT:
+        return True
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if not hasattr(user, "_samstyring_managed_bodies"):
+        user._samstyring_managed_bodies = managed_bodies(user)
+    managed = user._samstyring_managed_bodies
+    return managed is None or case.owner_id in managed
+
+
+def reads_exempt_parts(user, case: Case) -> bool:
+    """May ``user`` read the exempted documents and rounds of ``case`` (and, if the case itself
+    is exempt, its content)? The secretariat, the owning body's secretary and members."""
+    bodies = privileged_bodies(user)
+    return bodies is None or case.owner_id in bodies
+
+
+def document_visible(user, document: CaseDocument) -> bool:
+    """``documents_visible`` for one document with its case loaded (no query)."""
+    case = document.case
+    return (case_listed(user, case) and can_read_content(user, case)
+            and (not document.exempt or reads_exempt_parts(user, case)))
+
+
+def round_text_visible(user, round_: InputRound) -> bool:
+    """May ``user`` read a round's description and questions? Public from the start (they are
+    the call for input) unless the case or the round is exempted; its inputs, themes and
+    synthesis follow ``round_content_visible``."""
+    case = round_.step.case
+    return can_read_content(user, case) and (not round_.exempt or reads_exempt_parts(user, case))
+
+
+def rounds_visible(user) -> QuerySet:
+    """Input rounds of the cases ``user`` may see listed, with their step, body and case."""
+    return (InputRound.objects.filter(step__case__in=cases_visible(user))
+            .select_related("step__body", "step__case__owner"))
+
+
+def calendar(user, *, since: datetime.date, body=None, limit: int = 2000) -> dict:
+    """The calendar from ``since`` on (for ``.ics`` feeds): meetings, planned steps of published
+    cases and input round deadlines, at most ``limit`` of each, optionally of one body (its
+    meetings, the steps in it, the rounds of those steps). Three queries."""
+    published = cases_visible(user).exclude(status=CaseStatus.DRAFT)
+    meetings = Meeting.objects.filter(starts_at__date__gte=since).select_related("body")
+    steps = (AnchoringStep.objects.filter(planned_date__gte=since, case__in=published)
+             .exclude(status=StepStatus.SKIPPED).select_related("case", "body"))
+    rounds = (InputRound.objects.filter(closes_at__date__gte=since, step__case__in=published)
+              .select_related("step__case", "step__body"))
+    if body is not None:
+        meetings = meetings.filter(body=body)
+        steps = steps.filter(body=body)
+        rounds = rounds.filter(step__body=body)
+    return {"meetings": meetings.order_by("starts_at", "pk")[:limit],
+            "steps": steps.order_by("planned_date", "pk")[:limit],
+            "rounds": rounds.order_by("closes_at", "pk")[:limit]}

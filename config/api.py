@@ -6,6 +6,7 @@ ValidationError and invalid input → 422 with field-level messages, missing obj
 
 from ninja import NinjaAPI
 
+from cases.api import router as cases_router
 from core.api import Docs, install_error_handlers
 from register.api import router as register_router
 from representation.api import router as representation_router
@@ -24,3 +25,4 @@ install_error_handlers(api)
 api.add_router("", register_router)
 api.add_router("", structure_router)
 api.add_router("", representation_router)
+api.add_router("", cases_router)

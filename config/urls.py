@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include("representation.report_urls")),
     path("representasjon/", include("representation.urls")),
     path("saker/", include("cases.urls")),
+    path("saker/", include("cases.feed_urls")),
     path("rediger/", include("register.edit_urls")),
     path("rediger/", include("structure.edit_urls")),
     path("api/", api.urls),

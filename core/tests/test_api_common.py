@@ -22,6 +22,7 @@ API_TEST_FILES = [
     ROOT / "representation" / "tests" / "test_api.py",
     ROOT / "core" / "tests" / "test_api_history.py",
     ROOT / "register" / "tests" / "test_exports.py",
+    ROOT / "cases" / "tests" / "test_api.py",
 ]
 
 

@@ -18,7 +18,7 @@ import datetime
 import statistics
 from collections import defaultdict
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sum
 from django.utils import timezone
 
 from core.access import has_perm, is_admin, scope_ids
@@ -36,6 +36,7 @@ from .models import (
     Invitation,
     Meeting,
     Resolution,
+    RoundResponse,
     StepPurpose,
     StepStatus,
 )
@@ -254,24 +255,7 @@ def meetings_of(body=None) -> QuerySet:
 
 def round_trail(round_: InputRound) -> dict:
     """Who was invited, who answered, response rates by county and by organisation kind."""
-    answered = Input.objects.filter(round=round_, organisation=OuterRef("organisation"),
-                                    current__isnull=False)
-    invitations = (Invitation.objects.filter(round=round_)
-                   .annotate(answered=Exists(answered))
-                   .values("organisation__county__name", "organisation__kind", "answered"))
-    by_county, by_kind = defaultdict(lambda: [0, 0]), defaultdict(lambda: [0, 0])
-    for row in invitations:
-        for table, key in ((by_county, row["organisation__county__name"] or "–"),
-                           (by_kind, row["organisation__kind"])):
-            table[key][0] += 1
-            table[key][1] += int(row["answered"])
-    invited = sum(v[0] for v in by_county.values())
-    answered_n = sum(v[1] for v in by_county.values())
-    late = Input.objects.filter(round=round_, current__late=True).count()
-    return {"invited": invited, "answered": answered_n, "late": late,
-            "rate": _rate(answered_n, invited),
-            "by_county": [(k, v[0], v[1], _rate(v[1], v[0])) for k, v in sorted(by_county.items())],
-            "by_kind": [(k, v[0], v[1], _rate(v[1], v[0])) for k, v in sorted(by_kind.items())]}
+    return round_trails([round_])[round_.pk]
 
 
 def _rate(part: int, whole: int) -> float | None:
@@ -292,19 +276,16 @@ def sector_dashboard(*, years: int = 10, today: datetime.date | None = None) -> 
     decisions, and decided cases that never had an input round (public cases only)."""
     today = today or timezone.localdate()
     first_year = today.year - years + 1
-    answered = Input.objects.filter(round=OuterRef("round"), organisation=OuterRef("organisation"),
-                                    current__isnull=False)
-    rows = (Invitation.objects
-            .filter(round__closes_at__year__gte=first_year, round__closes_at__lte=timezone.now(),
+    rows = (RoundResponse.objects
+            .filter(year__gte=first_year, round__closes_at__lte=timezone.now(),
                     round__step__case__exempt=False)
             .exclude(round__step__case__status=CaseStatus.DRAFT)
-            .annotate(year=_year("round__closes_at"), answered=Exists(answered))
-            .values("year", "organisation__county__name")
-            .annotate(invited=Count("pk"), answers=Count("pk", filter=Q(answered=True)))
-            .order_by("organisation__county__name", "year"))
+            .values("year", "county__name")
+            .annotate(invited=Sum("invited"), answers=Sum("answered"))
+            .order_by("county__name", "year"))
     rates: dict[str, dict[int, tuple]] = defaultdict(dict)
     for row in rows:
-        rates[row["organisation__county__name"] or "–"][row["year"]] = (
+        rates[row["county__name"] or "–"][row["year"]] = (
             row["invited"], row["answers"], _rate(row["answers"], row["invited"]))
     decided = (Case.objects.filter(decided_at__isnull=False, announced_at__isnull=False,
                                    decided_at__year__gte=first_year, exempt=False)
@@ -318,18 +299,61 @@ def sector_dashboard(*, years: int = 10, today: datetime.date | None = None) -> 
             "decided_count": len(notice), "without_input": without}
 
 
-def _year(field: str):
-    from django.db.models.functions import ExtractYear
-
-    return ExtractYear(field)
-
-
 def deciding_steps_q() -> Q:
     return Q(purpose__in=[StepPurpose.POSITION, StepPurpose.DECISION])
 
 
 def is_secretariat(user) -> bool:
     return is_admin(user)
+
+
+# --- batch reads for pages (added with the pages; same rules as above) ----------------------
+
+def round_trails(rounds) -> dict[int, dict]:
+    """``round_trail`` for several rounds at once (a case page): two queries, whatever the
+    number of rounds, from the response counts the services keep (``RoundResponse``). Keyed by
+    round id; a round without invitations has an empty trail."""
+    ids = [r.pk for r in rounds]
+    counts = defaultdict(lambda: (defaultdict(lambda: [0, 0]), defaultdict(lambda: [0, 0])))
+    for row in (RoundResponse.objects.filter(round_id__in=ids)
+                .values("round_id", "county__name", "organisation_kind", "invited", "answered")):
+        by_county, by_kind = counts[row["round_id"]]
+        for table, key in ((by_county, row["county__name"] or "–"),
+                           (by_kind, row["organisation_kind"])):
+            table[key][0] += row["invited"]
+            table[key][1] += row["answered"]
+    late = dict(Input.objects.filter(round_id__in=ids, current__late=True)
+                .values("round_id").annotate(n=Count("pk")).values_list("round_id", "n"))
+    trails = {}
+    for pk in ids:
+        by_county, by_kind = counts[pk]
+        invited = sum(v[0] for v in by_county.values())
+        answered_n = sum(v[1] for v in by_county.values())
+        trails[pk] = {
+            "invited": invited, "answered": answered_n, "late": late.get(pk, 0),
+            "rate": _rate(answered_n, invited),
+            "by_county": [(k, v[0], v[1], _rate(v[1], v[0])) for k, v in sorted(by_county.items())],
+            "by_kind": [(k, v[0], v[1], _rate(v[1], v[0])) for k, v in sorted(by_kind.items())]}
+    return trails
+
+
+def readable_documents(user, documents) -> list[CaseDocument]:
+    """Of ``documents`` (each with its case loaded), those ``user`` may download: the rule of
+    ``documents_visible`` applied in memory, for pages listing papers of many cases (a meeting's
+    agenda) without a query per document. Drafts' documents only for those who run the case."""
+    bodies = privileged_bodies(user)
+    managed = managed_bodies(user) if getattr(user, "is_authenticated", False) else []
+
+    def readable(document):
+        case = document.case
+        if case.status == CaseStatus.DRAFT and managed is not None \
+                and case.owner_id not in managed:
+            return False
+        if bodies is None or case.owner_id in bodies:
+            return True
+        return not case.exempt and not document.exempt
+
+    return [document for document in documents if readable(document)]
 
 
 # --- object checks and lists for the API and feeds ---------------------------------------------

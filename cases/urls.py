@@ -1,6 +1,11 @@
+"""Pages of cases and anchoring, mounted under /saker/ (namespace cases), open to everyone.
+The forms are in cases/edit_urls.py, under /rediger/saker/ like every edit page."""
+
 from django.urls import path
 
 from . import views
+
+# Arguments are named <model>_pk (the browser suite fills them with that model's key).
 
 app_name = "cases"
 urlpatterns = [

@@ -14,6 +14,7 @@ urlpatterns = [
     path("saker/", include("cases.feed_urls")),
     path("rediger/", include("register.edit_urls")),
     path("rediger/", include("structure.edit_urls")),
+    path("rediger/saker/", include("cases.edit_urls")),
     path("api/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

@@ -175,8 +175,21 @@ def report_detail(request, pk):
         raise PermissionDenied
     return render(request, "representation/reports/report_detail.html", {
         "report": report, "membership": report.appointment.membership,
-        "may_manage": _may_manage(request.user),
+        "may_manage": _may_manage(request.user), **_case_from_report(request.user, report),
     })
+
+
+def _case_from_report(user, report) -> dict:
+    """"Make this a case" for a report needing a position, for those who may create cases."""
+    from cases.forms import CaseFromReportForm
+    from cases.selectors import managed_bodies
+
+    if not report.needs_position:
+        return {}
+    existing, managed = report.cases.first(), managed_bodies(user)
+    may_create = managed is None or bool(managed)
+    return {"report_case": existing, "case_form": CaseFromReportForm(user=user)
+            if may_create and existing is None else None}
 
 
 @login_required

@@ -62,7 +62,7 @@ THIRD_PARTY_EXCEPTIONS: dict[str, set[str]] = {
 # route takes, say, a year; discovery fails loudly until it can fill every argument.
 EXTRA_VALUES: dict[str, list] = {"year": [2024]}
 
-APP_LABELS = ("register", "structure", "accounts", "representation")
+APP_LABELS = ("register", "structure", "accounts", "representation", "cases")
 KEY_ATTRS = ("pk", "slug", "number", "org_number")
 CSP_MARKERS = ("Content Security Policy", "Refused to")
 

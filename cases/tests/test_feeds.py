@@ -57,12 +57,14 @@ def _meeting(admin, body, days=5, **data):
 
 @pytest.fixture
 def published(admin_user, body_x, contact_a, org_a):
-    """A public case (markup in its summary) with an open round and a position; an exempt case
-    with a position and an open round; a draft with a planned step; a meeting of body X."""
+    """A public case (markup in its summary) with an open round, an exempt one and a position;
+    an exempt case with a position and an open round; a draft with a planned step; a meeting."""
     public = make_case(admin_user, body_x, status=CaseStatus.IN_PROGRESS, title="Åpen sak",
                        summary="Offentlig <script>alert(1)</script> tekst")
     public_round = make_round(admin_user, _step(admin_user, public, body_x),
                               description="Spør sektoren")
+    make_round(admin_user, _step(admin_user, public, body_x, days=12), title="Unntatt runde",
+               description="hemmeligrunde", exempt=True, exemption_basis="offl-15")
     services.resolution_record(actor=admin_user, step=_step(admin_user, public, body_x,
                                                             StepPurpose.POSITION, 20),
                                kind="position", text="Offentlig standpunkt",
@@ -85,7 +87,7 @@ def published(admin_user, body_x, contact_a, org_a):
 
 
 SECRETS = ["hemmeligsammendrag", "hemmeligbeskrivelse", "hemmeliginnspill", "hemmeligvedtak",
-           "hemmeligutkast"]
+           "hemmeligutkast", "hemmeligrunde"]
 
 
 def test_atom_feeds_show_public_cases_and_only_metadata_of_exempt_ones(client, published):
@@ -94,8 +96,10 @@ def test_atom_feeds_show_public_cases_and_only_metadata_of_exempt_ones(client, p
                                            f"{published['public'].number} Åpen sak"]
     assert "offentleglova § 14" in cases[0]["summary"]
     assert cases[1]["link"].endswith(f"/saker/{published['public'].pk}/")
-    assert {e["title"].split(" ", 1)[1] for e in rounds} == {"Innspill fra kommunene"}
-    assert len(rounds) == 2 and any("Spør sektoren" in e["summary"] for e in rounds)
+    assert sorted(e["title"].split(" ", 1)[1] for e in rounds) == [
+        "Innspill fra kommunene", "Innspill fra kommunene", "Unntatt runde"]
+    assert any("Spør sektoren" in e["summary"] for e in rounds)
+    assert "offentleglova § 15" in next(e for e in rounds if "Unntatt" in e["title"])["summary"]
     assert [e["title"].split(": ")[1] for e in decisions] == [
         f"{published['exempt'].number} Unntatt sak", f"{published['public'].number} Åpen sak"]
     assert "Offentlig standpunkt" in decisions[1]["summary"]
@@ -131,7 +135,7 @@ def test_calendar_has_meetings_steps_and_deadlines(client, published):
     deadline = events[f"round-{round_.pk}@samstyring"]
     assert deadline["dtstart"].dt == timezone.localtime(round_.closes_at).date()
     steps = [e for uid, e in events.items() if uid.startswith("step-")]
-    assert len(steps) == 4  # the public and the exempt case's; never the draft's
+    assert len(steps) == 5  # the public and the exempt case's; never the draft's
     assert all(isinstance(e["dtstart"].dt, datetime.date) for e in steps)
 
 

@@ -321,9 +321,12 @@ def round_edit(request, inputround_pk: int):
         messages.success(request, _("The input round was saved."))
         return redirect(_round_url(round_))
     case = round_.step.case
+    locked = "questions" not in form.fields
     return _form_page(request, form, title=_("Edit input round"),
                       trail=[cases_crumb(), case_crumb(case), round_crumb(round_)],
-                      cancel_url=_round_url(round_))
+                      cancel_url=_round_url(round_), intro=_(
+                          "Input has been submitted: the questions can no longer change.")
+                      if locked else "")
 
 
 @login_required

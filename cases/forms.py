@@ -242,16 +242,14 @@ class RoundForm(ServiceModelForm):
             self.initial.setdefault("questions", "\n".join(
                 q.text for q in self.instance.questions.all()))
             if self.instance.inputs.exclude(current=None).exists():
-                self.fields["questions"].disabled = True
-                self.fields["questions"].help_text = _(
-                    "Input has been submitted: the questions can no longer change.")
+                del self.fields["questions"]  # answered questions stay as they were asked
 
     def service_kwargs(self) -> dict:
         data = self.cleaned_data
         kwargs = {"data": {name: data[name] for name in self.Meta.fields
                            if name not in self.AUDIENCE},
                   **{name: list(data[name]) for name in self.AUDIENCE}}
-        if not self.fields["questions"].disabled:
+        if "questions" in self.fields:
             kwargs["questions"] = data["questions"].splitlines()
         return kwargs
 

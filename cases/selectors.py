@@ -18,7 +18,8 @@ import datetime
 import statistics
 from collections import defaultdict
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sum
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from core.access import has_perm, is_admin, scope_ids
@@ -194,14 +195,19 @@ def case_detail(user, pk: int) -> Case | None:
                               Prefetch("steps", queryset=AnchoringStep.objects
                                        .select_related("body").prefetch_related(
                                            Prefetch("rounds", queryset=InputRound.objects
-                                                    .annotate(submitted=Count(
-                                                        "inputs", filter=Q(
-                                                            inputs__current__isnull=False)),
-                                                        invited=Count("invitations",
-                                                                      distinct=True))),
+                                                    .annotate(submitted=_count(
+                                                        Input.objects.filter(
+                                                            current__isnull=False)),
+                                                        invited=_count(Invitation.objects))),
                                            Prefetch("resolutions", queryset=Resolution.objects
                                                     .prefetch_related("considered"))))
                               ).filter(pk=pk).first())
+
+
+def _count(queryset) -> Subquery:
+    """The number of ``queryset``'s rows of the outer round (a subquery, no join fan-out)."""
+    return Coalesce(Subquery(queryset.filter(round=OuterRef("pk")).order_by()
+                             .values("round").annotate(n=Count("pk")).values("n")), 0)
 
 
 def round_audience(round_: InputRound, on: datetime.date | None = None) -> QuerySet:

@@ -309,3 +309,11 @@ def test_dashboard_shows_rates_notice_and_cases_decided_without_input(
     assert dashboard["rates"][org_a.county.name][year] == (1, 1, 100.0)
     assert list(dashboard["without_input"]) == [unheard]
     assert dashboard["median_notice"] == 0 and dashboard["decided_count"] == 1
+
+
+def test_case_detail_counts_each_submitted_input_once(open_round, contact_a, org_a, admin_user):
+    services.input_submit(actor=contact_a, round_=open_round, organisation=org_a,
+                          answers=answers(open_round, "Svar"))
+    case = selectors.case_detail(admin_user, open_round.step.case_id)
+    round_ = case.steps.all()[0].rounds.all()[0]
+    assert (round_.submitted, round_.invited) == (1, 2)

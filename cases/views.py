@@ -276,8 +276,7 @@ def round_detail(request, inputround_pk: int):
     organisations = list(selectors.submitting_organisations(user, round_)) \
         if user.is_authenticated and not is_admin(user) else []
     questions = list(round_.questions.all())
-    questions_visible = bool(organisations) or (selectors.can_read_content(user, case) and (
-        not round_.exempt or content_visible))
+    questions_visible = bool(organisations) or selectors.round_text_visible(user, round_)
     inputs = list(selectors.inputs_visible(user, round_).order_by("organisation__name"))
     for item in inputs:
         answers = item.current.answers

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from core.access import SYSTEM
@@ -22,6 +23,12 @@ from .models import CaseStatus, CaseType, StepPurpose
 
 OPEN_QUESTIONS = ["Hvilke behov har kommunen for en felles plattform for digital post?",
                   "Hva vil det koste kommunen å ta den i bruk?"]
+SAKSFRAMLEGG = """Saksframlegg (demo)
+
+Bakgrunn: Kommunene sender i dag digital post gjennom flere løsninger.
+Forslag: Sektoren samler seg om én felles plattform for digital post.
+Spørsmål til medlemmene: behov, kostnader og tidsplan for overgang.
+"""
 CLOSED_INPUTS = [
     ("0301", "Forsendelser via SvarUt sparer porto; digital post til innbyggerne bør utvides."),
     ("4601", "Vi sender de fleste forsendelsene digitalt og ønsker flere forsendelsestyper."),
@@ -63,6 +70,8 @@ def load() -> None:
         "case_type": CaseType.POSITION, "owner": kommit}, topics=["digital post"])
     services.case_transition(actor=SYSTEM, case=open_case, to=CaseStatus.ANNOUNCED)
     services.case_transition(actor=SYSTEM, case=open_case, to=CaseStatus.IN_PROGRESS)
+    services.document_add(actor=SYSTEM, case=open_case, title="Saksframlegg (demo)",
+                          upload=SimpleUploadedFile("saksframlegg.txt", SAKSFRAMLEGG.encode()))
     steps = _path(open_case, [
         (du, StepPurpose.INPUT, today + datetime.timedelta(days=14), "Innspill fra medlemmene"),
         (du, StepPurpose.PREPARATION, today + datetime.timedelta(days=30), "Forberedes"),
@@ -95,6 +104,8 @@ def load() -> None:
         "case_type": CaseType.OTHER, "owner": kommit, "exempt": True,
         "exemption_basis": "offl-23"})
     services.case_transition(actor=SYSTEM, case=exempt, to=CaseStatus.ANNOUNCED)
+    services.document_add(actor=SYSTEM, case=exempt, title="Forhandlingsnotat (demo)",
+                          upload=SimpleUploadedFile("notat.txt", b"Unntatt offentlighet.\n"))
 
 
 def _decided_case(du, kommit, hovedstyret, now) -> None:

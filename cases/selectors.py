@@ -45,29 +45,41 @@ from .models import (
 # --- who may see what --------------------------------------------------------------------------
 
 
+_UNSET = object()
+
+
 def managed_bodies(user) -> list[int] | None:
-    """Bodies whose cases ``user`` runs (None: all, for the secretariat)."""
-    ids = scope_ids(user, "cases.manage")
-    return None if ids is None else list(ids)
+    """Bodies whose cases ``user`` runs (None: all, for the secretariat). Read once per user
+    object, so pages checking many cases ask once."""
+    cached = getattr(user, "_samstyring_managed_bodies", _UNSET)
+    if cached is _UNSET:
+        ids = scope_ids(user, "cases.manage")
+        cached = None if ids is None else list(ids)
+        if getattr(user, "is_authenticated", False):
+            user._samstyring_managed_bodies = cached
+    return cached
 
 
 def privileged_bodies(user) -> list[int] | None:
     """Bodies whose exempt content ``user`` may read: those they run, and those they are a
-    current member of (through the person their login is linked to). None means all."""
+    current member of (through the person their login is linked to). None means all. Read
+    once per user object."""
     if not getattr(user, "is_authenticated", False):
         return []
-    managed = managed_bodies(user)
-    if managed is None:
-        return None
-    cache = getattr(user, "_samstyring_case_bodies", None)
-    if cache is None:
-        member_of = []
-        if getattr(user, "person_id", None):
-            member_of = list(Membership.objects.filter(valid_on_q(), person_id=user.person_id)
-                             .values_list("seat__body_id", flat=True))
-        cache = sorted(set(managed) | set(member_of))
-        user._samstyring_case_bodies = cache
-    return cache
+    cached = getattr(user, "_samstyring_case_bodies", _UNSET)
+    if cached is _UNSET:
+        managed = managed_bodies(user)
+        if managed is None:
+            cached = None
+        else:
+            member_of = []
+            if getattr(user, "person_id", None):
+                member_of = list(Membership.objects.filter(valid_on_q(),
+                                                           person_id=user.person_id)
+                                 .values_list("seat__body_id", flat=True))
+            cached = sorted(set(managed) | set(member_of))
+        user._samstyring_case_bodies = cached
+    return cached
 
 
 def cases_visible(user) -> QuerySet:
@@ -91,6 +103,10 @@ def content_q(user, prefix: str = "") -> Q:
 
 
 def can_read_content(user, case: Case) -> bool:
+    """Content of a case: never of a draft the reader may not see; else public unless
+    exempt, and then only for the owning body (``privileged_bodies``)."""
+    if not case_listed(user, case):
+        return False
     if not case.exempt:
         return True
     bodies = privileged_bodies(user)
@@ -119,6 +135,8 @@ def document_readable(user, document: CaseDocument) -> bool:
 def round_content_visible(user, round_: InputRound) -> bool:
     """May ``user`` read the round's inputs from other organisations and its synthesis?"""
     case = round_.step.case
+    if not case_listed(user, case):
+        return False
     bodies = privileged_bodies(user)
     if bodies is None or case.owner_id in (bodies or []):
         return True
@@ -365,15 +383,13 @@ def readable_documents(user, documents) -> list[CaseDocument]:
 # --- object checks and lists for the API and feeds ---------------------------------------------
 
 def case_listed(user, case: Case) -> bool:
-    """``cases_visible`` for one loaded case: announced, or a draft of a body ``user`` runs.
-    The bodies are read once per user object, so a list of cases checks each without a query."""
+    """``cases_visible`` for one loaded case: announced, or a draft of a body ``user`` runs
+    (no query after the first for a user object)."""
     if case.status != CaseStatus.DRAFT:
         return True
     if not getattr(user, "is_authenticated", False):
         return False
-    if not hasattr(user, "_samstyring_managed_bodies"):
-        user._samstyring_managed_bodies = managed_bodies(user)
-    managed = user._samstyring_managed_bodies
+    managed = managed_bodies(user)
     return managed is None or case.owner_id in managed
 
 

@@ -317,3 +317,14 @@ def test_case_detail_counts_each_submitted_input_once(open_round, contact_a, org
     case = selectors.case_detail(admin_user, open_round.step.case_id)
     round_ = case.steps.all()[0].rounds.all()[0]
     assert (round_.submitted, round_.invited) == (1, 2)
+
+
+def test_a_drafts_content_is_read_only_by_those_who_run_it(admin_user, body_x, secretary_x,
+                                                           contact_a):
+    draft = make_case(admin_user, body_x)
+    member = t.UserFactory()
+    member.person = t.MembershipFactory(seat__body=body_x).person
+    member.save()
+    assert selectors.can_read_content(secretary_x, draft)
+    assert not selectors.can_read_content(member, draft)
+    assert not selectors.can_read_content(AnonymousUser(), draft)

@@ -44,10 +44,12 @@ from django.urls import include, path  # noqa: E402
 P95_RATIO_BUDGET = 10
 UNCACHED_P50_RATIO_GUARD = 60
 QUERY_BUDGET = 25
-PUBLIC_NAMESPACES = {"core", "register", "structure", "case_feeds"}
+PUBLIC_NAMESPACES = {"core", "register", "structure", "cases", "case_feeds"}
 TRIVIAL_URL = "/__bench__/trivial/"
 # Routes of those namespaces that are not pages, with the reason (no page is skipped silently).
-NOT_PAGES = {"core:set_language": "the language switch: a redirect setting a cookie"}
+NOT_PAGES = {"core:set_language": "the language switch: a redirect setting a cookie",
+             "cases:document_download": "a file download, checked per reader and never "
+                                        "cached (generated data has no documents)"}
 # Extra variants of list pages worth their own line (the largest page a visitor can choose).
 VARIANTS = {"register:organisation_list": ["?page_size=200"]}
 
@@ -132,7 +134,8 @@ PAGE_SUBJECTS = {"organisation_detail": "organisation", "county_detail": "county
                  "body_detail": "body", "organisation_history": "organisation",
                  "county_history": "county", "network_history": "network",
                  "person_history": "person", "body_history": "body",
-                 "body_calendar": "body"}
+                 "body_calendar": "body", "case_detail": "case", "case_history": "case",
+                 "round_detail": "round", "meeting_detail": "meeting"}
 API_SUBJECTS = {"organisations": "organisation", "counties": "county", "networks": "network",
                 "people": "person", "bodies": "body", "affiliations": "affiliation",
                 "seats": "seat", "memberships": "membership", "vacancies": "vacancy",
@@ -170,7 +173,9 @@ def _subject(name: str, cache: dict):
 
 
 def _value(obj, kwarg: str):
-    return obj.pk if kwarg in {"pk", "id"} else getattr(obj, kwarg)
+    """The route argument from the subject: pk/id, <model>_pk (as the case routes name it), or
+    an attribute such as slug."""
+    return obj.pk if kwarg in {"pk", "id"} or kwarg.endswith("_pk") else getattr(obj, kwarg)
 
 
 def _walk(patterns, namespace=None):

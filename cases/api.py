@@ -436,9 +436,9 @@ def meeting_list(request, filters: Query[MeetingFilters]):
     if filters.status:
         meetings = meetings.filter(status=filters.status)
     if filters.after:
-        meetings = meetings.filter(starts_at__date__gte=filters.after)
+        meetings = meetings.filter(starts_at__gte=selectors.day_start(filters.after))
     if filters.before:
-        meetings = meetings.filter(starts_at__date__lt=filters.before)
+        meetings = meetings.filter(starts_at__lt=selectors.day_start(filters.before))
     return meetings
 
 
@@ -482,6 +482,8 @@ def agenda_item_create(request, id: Id, payload: AgendaItemIn):
 
 # --- Upcoming -----------------------------------------------------------------------------------
 
+UPCOMING_LIMIT = 200  # of each kind: the nearest first; a narrower window shows the rest
+
 
 @decorate_view(public_read)
 @router.get("/upcoming", response=read(UpcomingOut),
@@ -490,9 +492,10 @@ def upcoming(request, filters: Query[UpcomingFilters]):
     start = timezone.localdate()
     end = start + datetime.timedelta(days=filters.days)
     found = selectors.upcoming(viewer(request), today=start)
+    after_end = selectors.day_start(end + datetime.timedelta(days=1))
     return {"start": start, "end": end,
-            "steps": found["steps"].filter(planned_date__lte=end),
-            "meetings": found["meetings"].filter(starts_at__date__lte=end)}
+            "steps": found["steps"].filter(planned_date__lte=end)[:UPCOMING_LIMIT],
+            "meetings": found["meetings"].filter(starts_at__lt=after_end)[:UPCOMING_LIMIT]}
 
 
 # --- Following ----------------------------------------------------------------------------------

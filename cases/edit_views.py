@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext, pgettext
 from django.views.decorators.http import require_POST
 
 from core.access import is_admin
@@ -302,8 +303,11 @@ def round_create(request, anchoringstep_pk: int):
         round_ = _call(form, services.round_create, actor=request.user, step=step,
                        **form.service_kwargs())
         if round_ is not None:
-            messages.success(request, _("The input round was set up: %(count)s organisations "
-                                        "invited.") % {"count": round_.invitations.count()})
+            count = round_.invitations.count()
+            messages.success(request, ngettext(
+                "The input round was set up: %(count)s organisation invited.",
+                "The input round was set up: %(count)s organisations invited.", count)
+                % {"count": count})
             return redirect(_round_url(round_))
     return _form_page(request, form, title=_("New input round"),
                       trail=[cases_crumb(), case_crumb(case)], cancel_url=_case_url(case),
@@ -448,7 +452,7 @@ def resolution_create(request, anchoringstep_pk: int):
         return redirect(_case_url(case, f"step-{step.pk}"))
     return _form_page(request, form, title=_("Record a position or decision"),
                       trail=[cases_crumb(), case_crumb(case)], cancel_url=_case_url(case),
-                      intro=str(step), submit=_("Record"))
+                      intro=str(step), submit=pgettext("button", "Record"))
 
 
 # --- meetings --------------------------------------------------------------------------------

@@ -4,8 +4,8 @@ iCalendar (meetings, planned steps and input deadlines; all, or one body's).
 A feed is the same for every reader, so it shows only what anonymous may see (the selectors
 decide, for ``AnonymousUser``): no drafts; an exempt case by number, title and legal basis, never
 its summary or a position's text. Texts go into Atom as escaped HTML, so markup in a summary is
-shown, not run, by feed readers. Each feed is bounded (50 entries; a calendar from one year back,
-at most ``CALENDAR_LIMIT`` events of each kind) and runs a fixed number of queries.
+shown, not run, by feed readers. Each feed is bounded (50 entries; a calendar from a month back to a
+year ahead, at most ``CALENDAR_LIMIT`` events of each kind) and runs a fixed number of queries.
 """
 
 from __future__ import annotations
@@ -29,8 +29,13 @@ from . import selectors
 from .models import Case, CaseStatus, ExemptionBasis, Meeting
 
 FEED_LENGTH = 50
-CALENDAR_DAYS_BACK = 365
-CALENDAR_LIMIT = 2000
+CALENDAR_DAYS_BACK = 30
+CALENDAR_DAYS_AHEAD = 365
+CALENDAR_LIMIT = 150  # of each kind, nearest first, in a body's calendar
+# The sector's calendar has every body's meetings and deadlines but not the planned steps
+# (they are in each body's calendar and on "Kommende saker"), and fewer of them: serialising an
+# event costs about half a millisecond, and a calendar is rebuilt on every change.
+OVERALL_LIMIT = 60
 UID_DOMAIN = "samstyring"
 PUBLIC = AnonymousUser()
 
@@ -190,9 +195,14 @@ def _all_day(event: Event, day: datetime.date) -> Event:
 
 
 def calendar_of(request, *, body: Body | None = None) -> Calendar:
-    """Meetings, planned steps and input deadlines from a year back on, as one calendar."""
-    since = timezone.localdate() - datetime.timedelta(days=CALENDAR_DAYS_BACK)
-    found = selectors.calendar(PUBLIC, since=since, body=body, limit=CALENDAR_LIMIT)
+    """Meetings, input deadlines and (in a body's calendar) planned steps, from a month back to
+    a year ahead."""
+    today = timezone.localdate()
+    found = selectors.calendar(since=today - datetime.timedelta(days=CALENDAR_DAYS_BACK),
+                               until=today + datetime.timedelta(days=CALENDAR_DAYS_AHEAD),
+                               body=body, limit=CALENDAR_LIMIT if body else OVERALL_LIMIT)
+    if body is None:
+        found["steps"] = []
     stamp = timezone.now().astimezone(datetime.UTC).replace(microsecond=0)
     url = request.build_absolute_uri
     name = _("Samstyring: %(body)s") % {"body": body.name} if body else _("Samstyring calendar")

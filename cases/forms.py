@@ -8,7 +8,7 @@ import uuid
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from core.forms import DateInput, ServiceModelForm, https_formfield
+from core.forms import CheckboxList, DateInput, RadioList, ServiceModelForm, https_formfield
 from register.models import County, Network
 from structure.models import Body
 
@@ -27,18 +27,6 @@ from .models import (
     Resolution,
     Topic,
 )
-
-
-class CheckboxList(forms.CheckboxSelectMultiple):
-    """Checkboxes in Designsystemet markup: one ``ds-field`` per option, label after input."""
-
-    template_name = "representation/forms/choice_list.html"
-    option_template_name = "representation/forms/choice_option.html"
-
-
-class RadioList(forms.RadioSelect):
-    template_name = CheckboxList.template_name
-    option_template_name = CheckboxList.option_template_name
 
 
 class DateTimeInput(forms.DateTimeInput):

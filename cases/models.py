@@ -298,12 +298,15 @@ class RoundResponse(models.Model):
                                related_name="+")
     organisation_kind = models.CharField(max_length=32)
     year = models.PositiveSmallIntegerField()  # the year the round closes (local time)
+    closes_at = models.DateTimeField()  # the round's, copied so the dashboard needs no join
+    public = models.BooleanField()  # the case is announced and not exempted
     invited = models.PositiveIntegerField(default=0)
     answered = models.PositiveIntegerField(default=0)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["round", "county", "organisation_kind"],
                                                name="round_response_unique")]
+        indexes = [models.Index(fields=["public", "year"])]
 
     def __str__(self):
         return f"{self.round_id} {self.county_id} {self.organisation_kind}: " \

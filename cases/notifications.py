@@ -171,10 +171,10 @@ def _round_message(kind: str, round_: InputRound) -> tuple[str, str]:
     if kind == "round-open":
         subject = _("Input round open: %(number)s %(title)s") % values
         lead = _("An input round is open in case %(number)s %(title)s (%(body)s): "
-                 "\u201c%(round)s\u201d. It closes %(closes)s.") % values
+                 "“%(round)s”. It closes %(closes)s.") % values
     else:
         subject = _("Reminder: input to %(number)s closes %(closes)s") % values
-        lead = _("The input round \u201c%(round)s\u201d in case %(number)s %(title)s closes "
+        lead = _("The input round “%(round)s” in case %(number)s %(title)s closes "
                  "%(closes)s, and your organisation has not submitted input yet.") % values
     return subject, "\n\n".join([lead, _("Read and answer here: %(url)s") % values,
                                  _footer()]) + "\n"

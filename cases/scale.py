@@ -208,10 +208,13 @@ def _responses(rounds) -> None:
     rows = (Invitation.objects.filter(round__in=rounds).annotate(has_answered=Exists(answered))
             .values("round_id", "organisation__county_id", "organisation__kind")
             .annotate(invited=Count("pk"), answered=Count("pk", filter=Q(has_answered=True))))
-    year_of = {r.pk: timezone.localtime(r.closes_at).year for r in rounds}
+    round_of = {r.pk: r for r in rounds}
     RoundResponse.objects.bulk_create([
         RoundResponse(round_id=row["round_id"], county_id=row["organisation__county_id"],
-                      year=year_of[row["round_id"]],
+                      year=timezone.localtime(round_of[row["round_id"]].closes_at).year,
+                      closes_at=round_of[row["round_id"]].closes_at,
+                      public=(not round_of[row["round_id"]].step.case.exempt
+                              and round_of[row["round_id"]].step.case.status != "draft"),
                       organisation_kind=row["organisation__kind"], invited=row["invited"],
                       answered=row["answered"]) for row in rows], batch_size=5000)
 

@@ -82,15 +82,31 @@ def privileged_bodies(user) -> list[int] | None:
     return cached
 
 
+def visible_q(user, prefix: str = "") -> Q:
+    """Q over Case (at ``prefix``, e.g. "step__case__") for the cases ``user`` may see listed:
+    every announced case, and drafts of bodies they run. A join, not a subquery, so lists
+    ordered by their own index stay fast."""
+    managed = managed_bodies(user) if getattr(user, "is_authenticated", False) else []
+    if managed is None:
+        return Q()
+    query = ~Q(**{f"{prefix}status": CaseStatus.DRAFT})
+    return query | Q(**{f"{prefix}owner_id__in": managed}) if managed else query
+
+
+def published_q(prefix: str = "") -> Q:
+    """Q over Case for announced cases (lists of what is coming or decided never show drafts)."""
+    return ~Q(**{f"{prefix}status": CaseStatus.DRAFT})
+
+
+def day_start(day: datetime.date) -> datetime.datetime:
+    """The first moment of ``day`` in local time: compare timestamps with it, never cast each
+    row's timestamp to a date (which SQLite cannot answer from an index)."""
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
 def cases_visible(user) -> QuerySet:
     """Cases ``user`` may see listed: every announced case, and drafts of bodies they run."""
-    managed = managed_bodies(user) if getattr(user, "is_authenticated", False) else []
-    query = ~Q(status=CaseStatus.DRAFT)
-    if managed is None:
-        query = Q()
-    elif managed:
-        query |= Q(owner_id__in=managed)
-    return Case.objects.filter(query)
+    return Case.objects.filter(visible_q(user))
 
 
 def content_q(user, prefix: str = "") -> Q:
@@ -245,7 +261,7 @@ def round_audience(round_: InputRound, on: datetime.date | None = None) -> Query
 def rounds_open(user, now: datetime.datetime | None = None) -> QuerySet:
     now = now or timezone.now()
     return (InputRound.objects.filter(opens_at__lte=now, closes_at__gt=now)
-            .filter(step__case__in=cases_visible(user).exclude(status=CaseStatus.DRAFT))
+            .filter(published_q("step__case__"))
             .select_related("step__case__owner", "step__body").order_by("closes_at", "pk"))
 
 
@@ -254,9 +270,9 @@ def upcoming(user, *, today: datetime.date | None = None) -> dict:
     today = today or timezone.localdate()
     steps = (AnchoringStep.objects.filter(planned_date__gte=today,
                                           status__in=[StepStatus.PLANNED, StepStatus.ONGOING])
-             .filter(case__in=cases_visible(user).exclude(status=CaseStatus.DRAFT))
+             .filter(published_q("case__"))
              .select_related("case", "case__owner", "body").order_by("planned_date", "pk"))
-    meetings = (Meeting.objects.filter(starts_at__date__gte=today)
+    meetings = (Meeting.objects.filter(starts_at__gte=day_start(today))
                 .exclude(status=Meeting.Status.CANCELLED)
                 .select_related("body").order_by("starts_at", "pk"))
     return {"steps": steps, "meetings": meetings}
@@ -265,7 +281,7 @@ def upcoming(user, *, today: datetime.date | None = None) -> dict:
 def decisions_recent(user) -> QuerySet:
     """Published positions and decisions, newest first (for the decisions feed)."""
     return (Resolution.objects
-            .filter(step__case__in=cases_visible(user).exclude(status=CaseStatus.DRAFT))
+            .filter(published_q("step__case__"))
             .select_related("step__case", "step__case__owner", "step__body")
             .order_by("-published_at", "-pk"))
 
@@ -301,9 +317,7 @@ def sector_dashboard(*, years: int = 10, today: datetime.date | None = None) -> 
     today = today or timezone.localdate()
     first_year = today.year - years + 1
     rows = (RoundResponse.objects
-            .filter(year__gte=first_year, round__closes_at__lte=timezone.now(),
-                    round__step__case__exempt=False)
-            .exclude(round__step__case__status=CaseStatus.DRAFT)
+            .filter(public=True, year__gte=first_year, closes_at__lte=timezone.now())
             .values("year", "county__name")
             .annotate(invited=Sum("invited"), answers=Sum("answered"))
             .order_by("county__name", "year"))
@@ -417,19 +431,23 @@ def round_text_visible(user, round_: InputRound) -> bool:
 
 def rounds_visible(user) -> QuerySet:
     """Input rounds of the cases ``user`` may see listed, with their step, body and case."""
-    return (InputRound.objects.filter(step__case__in=cases_visible(user))
+    return (InputRound.objects.filter(visible_q(user, "step__case__"))
             .select_related("step__body", "step__case__owner"))
 
 
-def calendar(user, *, since: datetime.date, body=None, limit: int = 2000) -> dict:
-    """The calendar from ``since`` on (for ``.ics`` feeds): meetings, planned steps of published
-    cases and input round deadlines, at most ``limit`` of each, optionally of one body (its
-    meetings, the steps in it, the rounds of those steps). Three queries."""
-    published = cases_visible(user).exclude(status=CaseStatus.DRAFT)
-    meetings = Meeting.objects.filter(starts_at__date__gte=since).select_related("body")
-    steps = (AnchoringStep.objects.filter(planned_date__gte=since, case__in=published)
+def calendar(*, since: datetime.date, until: datetime.date, body=None,
+             limit: int = 300) -> dict:
+    """The calendar from ``since`` to ``until`` (for ``.ics`` feeds): meetings, planned steps of
+    published cases and input round deadlines, the first ``limit`` of each, optionally of one
+    body (its meetings, the steps in it, the rounds of those steps). Three queries."""
+    start, end = day_start(since), day_start(until + datetime.timedelta(days=1))
+    meetings = (Meeting.objects.filter(starts_at__gte=start, starts_at__lt=end)
+                .select_related("body"))
+    steps = (AnchoringStep.objects.filter(published_q("case__"), planned_date__gte=since,
+                                          planned_date__lte=until)
              .exclude(status=StepStatus.SKIPPED).select_related("case", "body"))
-    rounds = (InputRound.objects.filter(closes_at__date__gte=since, step__case__in=published)
+    rounds = (InputRound.objects.filter(published_q("step__case__"), closes_at__gte=start,
+                                        closes_at__lt=end)
               .select_related("step__case", "step__body"))
     if body is not None:
         meetings = meetings.filter(body=body)

@@ -111,6 +111,7 @@ def case_update(*, actor, case: Case, data: dict, topics=None, related=None) -> 
         require(actor, "cases.manage", data["owner"])
     assign(case, data, CASE_FIELDS)
     history_save(case, actor=actor, reason="updated")
+    _responses_follow_case(case)
     if topics is not None:
         case.topics.set(topics_named(topics))
     if related is not None:
@@ -166,6 +167,7 @@ def case_transition(*, actor, case: Case, to: str, reason: str = "") -> Case:
     case.status = to
     history_save(case, actor=actor, reason=(f"override: {reason.strip()}" if reason.strip()
                                             else f"status {to}"))
+    _responses_follow_case(case)
     return case
 
 
@@ -294,6 +296,15 @@ def _set_audience(round_, counties, networks, bodies) -> None:
     round_response_refresh(round_)
 
 
+def _case_is_public(case: Case) -> bool:
+    return not case.exempt and case.status != CaseStatus.DRAFT
+
+
+def _responses_follow_case(case: Case) -> None:
+    """Keep the response counts' copy of whether the case is public."""
+    RoundResponse.objects.filter(round__step__case=case).update(public=_case_is_public(case))
+
+
 def round_response_refresh(round_: InputRound) -> None:
     """Recount the round's invited and answering organisations by county and kind."""
     answered = Input.objects.filter(round=round_, organisation=OuterRef("organisation"),
@@ -303,8 +314,10 @@ def round_response_refresh(round_: InputRound) -> None:
             .annotate(invited=Count("pk"), answered=Count("pk", filter=Q(has_answered=True))))
     round_.responses.all().delete()
     year = timezone.localtime(round_.closes_at).year
+    public = _case_is_public(round_.step.case)
     RoundResponse.objects.bulk_create([
         RoundResponse(round=round_, county_id=row["organisation__county_id"], year=year,
+                      closes_at=round_.closes_at, public=public,
                       organisation_kind=row["organisation__kind"], invited=row["invited"],
                       answered=row["answered"]) for row in rows])
 

@@ -45,7 +45,7 @@ def receipt_message(version: InputVersion) -> tuple[str, str]:
         subject = _("Receipt: input from %(organisation)s to %(number)s") % values
         lines = [
             _("Samstyring has received the input of %(organisation)s to the round "
-              "\u201c%(round)s\u201d in case %(number)s %(title)s.") % values,
+              "“%(round)s” in case %(number)s %(title)s.") % values,
             _("Version: %(version)s") % values,
             _("Received: %(time)s") % values,
             _("Checksum (SHA-256): %(checksum)s") % values,

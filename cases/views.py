@@ -53,8 +53,8 @@ from .models import (
 
 # Fields of a case that are content: hidden from its change log where the content is exempt.
 CONTENT_FIELDS = {"summary"}
-UPCOMING_DAYS = 366
-UPCOMING_LIMIT = 500
+UPCOMING_DAYS = 120  # "Kommende saker": four months ahead, the nearest 200 of each kind
+UPCOMING_LIMIT = 200
 
 
 def crumbs(*pairs) -> list[tuple[str, str]]:
@@ -141,6 +141,7 @@ def case_detail(request, case_pk: int):
         round_.url = round_url(round_.pk)
         round_.trail = trails[round_.pk]
         round_.is_open = round_.opens_at <= now < round_.closes_at
+        round_.has_closed = round_.closes_at <= now
         round_.exemption = exemption_text(round_)
         _label_kinds(round_.trail)
     _label_considered(steps, round_url)
@@ -350,7 +351,8 @@ def upcoming(request):
     horizon = today + datetime.timedelta(days=UPCOMING_DAYS)
     found = selectors.upcoming(request.user, today=today)
     steps = list(found["steps"].filter(planned_date__lt=horizon)[:UPCOMING_LIMIT])
-    meetings = list(found["meetings"].filter(starts_at__date__lt=horizon)[:UPCOMING_LIMIT])
+    meetings = list(found["meetings"].filter(starts_at__lt=selectors.day_start(horizon))
+                    [:UPCOMING_LIMIT])
     case_url, meeting_url = url_maker("cases:case_detail"), url_maker("cases:meeting_detail")
     events = [(step.planned_date, 1, step.pk, {"step": step, "url": case_url(step.case_id)})
               for step in steps]
@@ -380,11 +382,13 @@ def meeting_list(request):
     today = timezone.localdate()
     when = data.get("when", "")
     if when == "past":
-        meetings = meetings.filter(starts_at__date__lt=today).order_by("-starts_at", "pk")
+        meetings = (meetings.filter(starts_at__lt=selectors.day_start(today))
+                    .order_by("-starts_at", "pk"))
     elif when == "all":
         meetings = meetings.order_by("-starts_at", "pk")
     else:
-        meetings = meetings.filter(starts_at__date__gte=today).order_by("starts_at", "pk")
+        meetings = (meetings.filter(starts_at__gte=selectors.day_start(today))
+                    .order_by("starts_at", "pk"))
     if form.errors:
         meetings = meetings.none()
     page, page_size = paginate(request, meetings)

@@ -113,3 +113,15 @@ def call_service(form: forms.BaseForm, service: Callable[..., Any], **kwargs) ->
         add_service_errors(form, exc)
         return False
     return True
+
+
+class CheckboxList(forms.CheckboxSelectMultiple):
+    """Checkboxes in Designsystemet markup: one ``ds-field`` per option, label after input."""
+
+    template_name = "representation/forms/choice_list.html"
+    option_template_name = "representation/forms/choice_option.html"
+
+
+class RadioList(forms.RadioSelect):
+    template_name = CheckboxList.template_name
+    option_template_name = CheckboxList.option_template_name

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
-from core.forms import DateInput, ServiceModelForm
+from core.forms import CheckboxList, DateInput, RadioList, ServiceModelForm
 from register.models import Affiliation, County, Organisation
 from structure.models import Body, Membership
 
@@ -20,18 +20,6 @@ from .models import (
     RuleKind,
     Vacancy,
 )
-
-
-class CheckboxList(forms.CheckboxSelectMultiple):
-    """Checkboxes in Designsystemet markup: one ``ds-field`` per option, label after input."""
-
-    template_name = "representation/forms/choice_list.html"
-    option_template_name = "representation/forms/choice_option.html"
-
-
-class RadioList(forms.RadioSelect):
-    template_name = CheckboxList.template_name
-    option_template_name = CheckboxList.option_template_name
 
 
 class CompetencesField(forms.CharField):

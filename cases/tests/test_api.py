@@ -408,7 +408,7 @@ def test_history_of_a_public_case_shows_its_changes(world, admin_user):
     services.case_update(actor=admin_user, case=case, data={"summary": "Ny tekst"})
     client, _ = client_for(None)
     log = client.get(f"/api/cases/{case.pk}/history").json()["items"]
-    assert log[0]["changes"] == [{"field": "summary", "label": "summary",
+    assert log[0]["changes"] == [{"field": "summary", "label": "sammendrag",  # bokmål first
                                   "old": "Hva sektoren mener om arkiv.", "new": "Ny tekst"}]
     assert log[0]["who"] != admin_user.username
 

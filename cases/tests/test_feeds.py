@@ -134,7 +134,9 @@ def test_calendar_has_meetings_steps_and_deadlines(client, published):
     assert str(event["url"]).endswith(f"/saker/moter/{meeting.pk}/")
     deadline = events[f"round-{round_.pk}@samstyring"]
     assert deadline["dtstart"].dt == timezone.localtime(round_.closes_at).date()
-    steps = [e for uid, e in events.items() if uid.startswith("step-")]
+    assert not [uid for uid in events if uid.startswith("step-")]  # steps: a body's calendar
+    body_events = _events(_ics(client, f"/saker/organer/{meeting.body.slug}/kalender.ics"))
+    steps = [e for uid, e in body_events.items() if uid.startswith("step-")]
     assert len(steps) == 5  # the public and the exempt case's; never the draft's
     assert all(isinstance(e["dtstart"].dt, datetime.date) for e in steps)
 
@@ -151,12 +153,12 @@ def test_calendar_of_a_body_and_cancelled_meetings(client, published, admin_user
     assert client.get("/saker/organer/finnes-ikke/kalender.ics").status_code == 404
 
 
-def test_calendar_starts_a_year_back(client, admin_user, body_x):
-    old = _meeting(admin_user, body_x, days=-400)
-    recent = _meeting(admin_user, body_x, days=-300)
+def test_calendar_runs_from_a_month_back_to_a_year_ahead(client, admin_user, body_x):
+    inside = [_meeting(admin_user, body_x, days=days) for days in (-29, 364)]
+    outside = [_meeting(admin_user, body_x, days=days) for days in (-32, 367)]
     events = _events(_ics(client, "/saker/kalender.ics"))
-    assert f"meeting-{recent.pk}@samstyring" in events
-    assert f"meeting-{old.pk}@samstyring" not in events
+    assert all(f"meeting-{m.pk}@samstyring" in events for m in inside)
+    assert not any(f"meeting-{m.pk}@samstyring" in events for m in outside)
 
 
 # --- Bounded queries ----------------------------------------------------------------------------

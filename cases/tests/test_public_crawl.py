@@ -81,7 +81,8 @@ def world(admin_user, body_x, org_a, org_b, contact_a, time_machine):
     services.agenda_item_save(actor=admin_user, meeting=meeting, papers=[documents[0]],
                               data={"case": exempt, "minutes": f"Protokoll {SECRET}"})
     services.agenda_item_save(actor=admin_user, meeting=meeting, data={"case": draft})
-    return {"case": [exempt.pk, public.pk, draft.pk], "draft": draft, "casedocument": [d.pk for d in documents],
+    return {"case": [exempt.pk, public.pk, draft.pk], "draft": draft,
+            "casedocument": [d.pk for d in documents],
             "inputround": [r.pk for r in rounds], "meeting": [meeting.pk],
             "body": [body_x.pk], "organisation": [org_a.pk, org_b.pk],
             "slug": [body_x.slug], "exempt": exempt}

@@ -328,3 +328,14 @@ def test_a_drafts_content_is_read_only_by_those_who_run_it(admin_user, body_x, s
     assert selectors.can_read_content(secretary_x, draft)
     assert not selectors.can_read_content(member, draft)
     assert not selectors.can_read_content(AnonymousUser(), draft)
+
+
+def test_dashboard_leaves_out_a_case_once_it_is_exempted(open_round, contact_a, org_a,
+                                                         admin_user, time_machine):
+    services.input_submit(actor=contact_a, round_=open_round, organisation=org_a,
+                          answers=answers(open_round, "Svar"))
+    time_machine.move_to(open_round.closes_at + datetime.timedelta(days=1))
+    assert selectors.sector_dashboard()["rates"]
+    services.case_update(actor=admin_user, case=open_round.step.case,
+                         data={"exempt": True, "exemption_basis": "offl-23"})
+    assert selectors.sector_dashboard()["rates"] == {}

@@ -26,6 +26,25 @@ def tiny_dataset():
                                      deadline=datetime.date(2026, 12, 1))
     vacancy.seats.add(membership.seat)
     RepresentativityRule.objects.create(body=body, kind="gender_balance")
+    _cases(body)
+
+
+def _cases(body):
+    """A public case with a step, a closed round with an input, and a meeting."""
+    from django.utils import timezone
+
+    from cases import services as case_services
+    from cases.tests.conftest import make_case, make_round
+    from core.access import SYSTEM
+
+    case = make_case(SYSTEM, body, status="in_progress")
+    step = case_services.step_create(actor=SYSTEM, case=case, data={"body": body,
+                                                                    "purpose": "input"})
+    now = timezone.now()
+    make_round(SYSTEM, step, opens=now - datetime.timedelta(days=9),
+               closes=now - datetime.timedelta(days=1))
+    case_services.meeting_create(actor=SYSTEM, body=body, data={
+        "title": "Møte", "starts_at": now, "ends_at": now + datetime.timedelta(hours=2)})
 
 
 def test_smoke_run_reports_ratio_and_queries_for_every_page(tiny_dataset, tmp_path, capsys):

@@ -18,6 +18,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, pgettext
 from django.views.decorators.http import require_POST
@@ -173,17 +174,7 @@ def case_status(request, case_pk: int):
 @require_POST
 def case_follow(request, case_pk: int):
     case = visible_case_or_404(request.user, case_pk)
-    form = forms.FollowForm(request.POST)
-    if not form.is_valid():
-        raise Http404(_("Unknown action."))
-    if form.cleaned_data["action"] == "follow":
-        services.follow(actor=request.user, target=case)
-        messages.success(request, _("You follow %(number)s. You get an e-mail when it moves.")
-                         % {"number": case.number})
-    else:
-        services.unfollow(actor=request.user, target=case)
-        messages.success(request, _("You no longer follow %(number)s.") % {"number": case.number})
-    return redirect(_case_url(case))
+    return _follow_toggle(request, case, back=_case_url(case))
 
 
 @login_required
@@ -512,3 +503,48 @@ def agenda_item(request, meeting_pk: int):
                       else _("Add an agenda item"),
                       trail=[cases_crumb(), meetings_crumb(), meeting_crumb(meeting)],
                       cancel_url=reverse("cases:meeting_detail", args=[meeting.pk]))
+
+
+# --- following bodies, counties and topics --------------------------------------------------
+
+def _follow_toggle(request, target, back: str = ""):
+    """Follow or stop following ``target``, then go back to the page the button was on."""
+    form = forms.FollowForm(request.POST)
+    if not form.is_valid():
+        raise Http404(_("Unknown action."))
+    if form.cleaned_data["action"] == "follow":
+        services.follow(actor=request.user, target=target)
+        messages.success(request, _("You follow %(name)s. You get an e-mail when a round opens "
+                                    "or a position is recorded.") % {"name": str(target)})
+    else:
+        services.unfollow(actor=request.user, target=target)
+        messages.success(request, _("You no longer follow %(name)s.") % {"name": str(target)})
+    given = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(given, allowed_hosts={request.get_host()},
+                                       require_https=request.is_secure()):
+        back = given
+    return redirect(back or reverse("cases:follows"))
+
+
+@login_required
+@require_POST
+def follow_body(request, body_pk: int):
+    from structure.models import Body
+
+    return _follow_toggle(request, get_object_or_404(Body, pk=body_pk))
+
+
+@login_required
+@require_POST
+def follow_county(request, county_pk: int):
+    from register.models import County
+
+    return _follow_toggle(request, get_object_or_404(County, pk=county_pk))
+
+
+@login_required
+@require_POST
+def follow_topic(request, topic_pk: int):
+    from .models import Topic
+
+    return _follow_toggle(request, get_object_or_404(Topic, pk=topic_pk))

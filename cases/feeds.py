@@ -35,7 +35,7 @@ CALENDAR_LIMIT = 150  # of each kind, nearest first, in a body's calendar
 # The sector's calendar has every body's meetings and deadlines but not the planned steps
 # (they are in each body's calendar and on "Kommende saker"), and fewer of them: serialising an
 # event costs about half a millisecond, and a calendar is rebuilt on every change.
-OVERALL_LIMIT = 60
+OVERALL_LIMIT = 40
 UID_DOMAIN = "samstyring"
 PUBLIC = AnonymousUser()
 

@@ -135,6 +135,8 @@ class Case(Exemptible):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     announced_at = models.DateTimeField(_("announced"), null=True, blank=True, editable=False)
     decided_at = models.DateTimeField(_("decided"), null=True, blank=True, editable=False)
+    notice_days = models.PositiveIntegerField(  # announced → decided, for the dashboard
+        _("days from announcement to decision"), null=True, blank=True, editable=False)
     source_report = models.ForeignKey(
         "representation.Report", verbose_name=_("raised by report back"), null=True, blank=True,
         on_delete=models.PROTECT, related_name="cases")

@@ -108,6 +108,7 @@ def _cases(ctx, rng, bodies, n) -> list[Case]:
                   else CaseStatus.IN_PROGRESS if age > 30 else CaseStatus.ANNOUNCED)
         exempt = rng.random() < 0.05
         announced = _moment(created)
+        notice = rng.randint(30, 200)
         cases.append(Case(
             year=created.year, sequence=sequence[created.year], owner=rng.choice(bodies),
             title=f"{rng.choice(WORDS).capitalize()}: sak {i + 1} {MARK})",
@@ -116,8 +117,9 @@ def _cases(ctx, rng, bodies, n) -> list[Case]:
                                   "solution"]),
             status=status, exempt=exempt, exemption_basis="offl-14" if exempt else "",
             announced_at=announced,
-            decided_at=(_moment(created + datetime.timedelta(days=rng.randint(30, 200)))
-                        if status == CaseStatus.DECIDED else None)))
+            decided_at=(_moment(created + datetime.timedelta(days=notice))
+                        if status == CaseStatus.DECIDED else None),
+            notice_days=notice if status == CaseStatus.DECIDED else None))
     return ctx.bulk(Case, cases, batch_size=1000)
 
 

@@ -303,10 +303,8 @@ def _rate(part: int, whole: int) -> float | None:
 
 
 def case_notice_days(case: Case) -> int | None:
-    """Days between the case's first announcement and its decision."""
-    if case.announced_at is None or case.decided_at is None:
-        return None
-    return (case.decided_at.date() - case.announced_at.date()).days
+    """Days between the case's first announcement and its decision (kept when decided)."""
+    return case.notice_days
 
 
 # --- the sector dashboard ------------------------------------------------------------------
@@ -325,10 +323,9 @@ def sector_dashboard(*, years: int = 10, today: datetime.date | None = None) -> 
     for row in rows:
         rates[row["county__name"] or "–"][row["year"]] = (
             row["invited"], row["answers"], _rate(row["answers"], row["invited"]))
-    decided = (Case.objects.filter(decided_at__isnull=False, announced_at__isnull=False,
-                                   decided_at__year__gte=first_year, exempt=False)
-               .values_list("announced_at", "decided_at"))
-    notice = [(d.date() - a.date()).days for a, d in decided]
+    notice = list(Case.objects.filter(notice_days__isnull=False, exempt=False,
+                                      decided_at__gte=day_start(datetime.date(first_year, 1, 1)))
+                  .values_list("notice_days", flat=True))
     without = (Case.objects.filter(decided_at__isnull=False, exempt=False)
                .exclude(Exists(InputRound.objects.filter(step__case=OuterRef("pk"))))
                .select_related("owner").order_by("-decided_at"))

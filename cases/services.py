@@ -164,6 +164,8 @@ def case_transition(*, actor, case: Case, to: str, reason: str = "") -> Case:
         case.announced_at = now
     if to == CaseStatus.DECIDED:
         case.decided_at = now
+        case.notice_days = (timezone.localdate(now)
+                            - timezone.localdate(case.announced_at)).days
     case.status = to
     history_save(case, actor=actor, reason=(f"override: {reason.strip()}" if reason.strip()
                                             else f"status {to}"))

@@ -3,14 +3,18 @@ The forms are in cases/edit_urls.py, under /rediger/saker/ like every edit page.
 
 from django.urls import path
 
-from . import views
+from core.cache import public_page
+
+from . import exports, views
 
 # Arguments are named <model>_pk (the browser suite fills them with that model's key).
 
 app_name = "cases"
 urlpatterns = [
     path("", views.case_list, name="case_list"),
+    path("eksport.csv", public_page(exports.case_export), name="case_export"),
     path("kommende/", views.upcoming, name="upcoming"),
+    path("folger/", views.follows, name="follows"),
     path("forankring/", views.dashboard, name="dashboard"),
     path("<int:case_pk>/", views.case_detail, name="case_detail"),
     path("<int:case_pk>/endringer/", views.case_history, name="case_history"),

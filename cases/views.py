@@ -15,6 +15,7 @@ import datetime
 import math
 from collections import OrderedDict
 
+from django.contrib.auth.decorators import login_required
 from django.db.models import BooleanField, ExpressionWrapper, Prefetch, Value
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, render
@@ -23,7 +24,7 @@ from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_safe
 
 from core.access import is_admin
@@ -53,8 +54,8 @@ from .models import (
 
 # Fields of a case that are content: hidden from its change log where the content is exempt.
 CONTENT_FIELDS = {"summary"}
-UPCOMING_DAYS = 120  # "Kommende saker": four months ahead, the nearest 200 of each kind
-UPCOMING_LIMIT = 200
+UPCOMING_DAYS = 90  # "Kommende saker": three months ahead, the nearest 100 of each kind
+UPCOMING_LIMIT = 100
 
 
 def crumbs(*pairs) -> list[tuple[str, str]]:
@@ -119,6 +120,7 @@ def case_list(request):
     return render(request, "cases/case_list.html", {
         "form": form, "cases": rows, "page_obj": page, "page_size": page_size,
         "may_create": managed is None or bool(managed), "crumbs": crumbs(cases_crumb()),
+        "topic": form.cleaned_data.get("topic") if form.is_bound and form.is_valid() else None,
     }, status=400 if form.errors else 200)
 
 
@@ -469,3 +471,43 @@ def dashboard(request):
         "decided_count": data["decided_count"], "without": without, "page_obj": page,
         "crumbs": crumbs(cases_crumb(), (_("Anchoring"), reverse("cases:dashboard"))),
     })
+
+
+# --- what I follow -------------------------------------------------------------------------
+
+@login_required
+@require_safe
+def follows(request):
+    """The bodies, cases, counties and topics the user follows, each with a button to stop."""
+    rows = (Follow.objects.filter(user=request.user)
+            .select_related("body", "case", "county", "topic").order_by("created_at", "pk"))
+    items = []
+    for follow in rows:
+        target = follow.target
+        if follow.case_id and not selectors.case_listed(request.user, target):
+            continue
+        items.append({"follow": follow, "target": target, "kind": FOLLOW_KINDS[_kind(follow)],
+                      "url": _follow_url(follow),
+                      "action": reverse(FOLLOW_ACTIONS[_kind(follow)], args=[target.pk])})
+    return render(request, "cases/follows.html", {
+        "items": items, "crumbs": crumbs(cases_crumb())})
+
+
+FOLLOW_KINDS = {"body": gettext_lazy("Body"), "case": gettext_lazy("Case"),
+                "county": gettext_lazy("County"), "topic": gettext_lazy("Topic")}
+FOLLOW_ACTIONS = {"body": "cases_edit:follow_body", "case": "cases_edit:case_follow",
+                  "county": "cases_edit:follow_county", "topic": "cases_edit:follow_topic"}
+
+
+def _kind(follow) -> str:
+    return next(name for name in Follow.TARGETS if getattr(follow, f"{name}_id"))
+
+
+def _follow_url(follow) -> str:
+    if follow.case_id:
+        return reverse("cases:case_detail", args=[follow.case_id])
+    if follow.body_id:
+        return reverse("structure:body_detail", args=[follow.body.slug])
+    if follow.county_id:
+        return reverse("register:county_detail", args=[follow.county.number])
+    return f"{reverse('cases:case_list')}?topic={follow.topic.slug}"

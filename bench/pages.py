@@ -49,7 +49,11 @@ TRIVIAL_URL = "/__bench__/trivial/"
 # Routes of those namespaces that are not pages, with the reason (no page is skipped silently).
 NOT_PAGES = {"core:set_language": "the language switch: a redirect setting a cookie",
              "cases:document_download": "a file download, checked per reader and never "
-                                        "cached (generated data has no documents)"}
+                                        "cached (generated data has no documents)",
+             "cases:case_export": "a bulk download of the whole filtered list (10,000 rows "
+                                  "at national scale), not a page; its queries are bounded "
+                                  "per 500 rows (cases/tests/test_follows_and_export.py)",
+             "cases:follows": "login only: the visitor's own follows"}
 # Extra variants of list pages worth their own line (the largest page a visitor can choose).
 VARIANTS = {"register:organisation_list": ["?page_size=200"]}
 

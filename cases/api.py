@@ -482,7 +482,7 @@ def agenda_item_create(request, id: Id, payload: AgendaItemIn):
 
 # --- Upcoming -----------------------------------------------------------------------------------
 
-UPCOMING_LIMIT = 200  # of each kind: the nearest first; a narrower window shows the rest
+UPCOMING_LIMIT = 100  # of each kind: the nearest first; a narrower window shows the rest
 
 
 @decorate_view(public_read)

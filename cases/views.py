@@ -56,6 +56,7 @@ from .models import (
 CONTENT_FIELDS = {"summary"}
 UPCOMING_DAYS = 90  # "Kommende saker": three months ahead, the nearest 100 of each kind
 UPCOMING_LIMIT = 100
+DASHBOARD_SPANS = ["5", "10", "20"]  # years the dashboard looks back (?ar=); the first is default
 
 
 def crumbs(*pairs) -> list[tuple[str, str]]:
@@ -457,7 +458,9 @@ def _days_label(days) -> str:
 def dashboard(request):
     """Where anchoring is weak: response rates by county and year, notice before decisions,
     decided cases without any input round (public cases only)."""
-    data = selectors.sector_dashboard()
+    span = int(request.GET.get("ar") if request.GET.get("ar") in DASHBOARD_SPANS
+               else DASHBOARD_SPANS[0])
+    data = selectors.sector_dashboard(years=span)
     years = data["years"]
     rows = [{"county": county, "cells": [by_year.get(year) for year in years]}
             for county, by_year in data["rates"].items()]
@@ -469,6 +472,7 @@ def dashboard(request):
     return render(request, "cases/dashboard.html", {
         "years": years, "rows": rows, "median_notice": _days_label(data["median_notice"]),
         "decided_count": data["decided_count"], "without": without, "page_obj": page,
+        "span": span, "spans": [int(choice) for choice in DASHBOARD_SPANS],
         "crumbs": crumbs(cases_crumb(), (_("Anchoring"), reverse("cases:dashboard"))),
     })
 

@@ -641,3 +641,14 @@ def test_dashboard_queries_bounded(world, admin_user, body_x, contact_a, org_a, 
             services.resolution_record(actor=admin_user, step=step, kind="decision",
                                        text="Vedtak", decided_on=datetime.date(2026, 1, 1))
     _bounded(reverse("cases:dashboard"), add, users=[admin_user])
+
+
+def test_dashboard_looks_back_five_ten_or_twenty_years(client):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    year = timezone.localdate().year
+    five = client.get(reverse("cases:dashboard"))
+    twenty = client.get(reverse("cases:dashboard"), {"ar": "20"})
+    assert five.context["years"] == list(range(year - 4, year + 1))
+    assert twenty.context["years"][0] == year - 19
+    assert 'aria-current="page">Last 20 years' in twenty.content.decode()
+    assert client.get(reverse("cases:dashboard"), {"ar": "7"}).context["span"] == 5

@@ -81,7 +81,8 @@ def test_scoped_permission_without_object_raises(admin_user, contact_a, perm, wh
 
 @pytest.mark.parametrize("perm", sorted(access.SCOPE_OF))
 def test_scoped_permission_on_an_object_of_the_wrong_kind_raises(contact_a, secretary_x, perm):
-    wrong = t.PersonFactory() if perm.startswith("structure.") else t.SeatFactory()
+    body_scoped = access.SCOPE_OF[perm][0] == "body_id"
+    wrong = t.PersonFactory() if body_scoped else t.SeatFactory()
     for user in (contact_a, secretary_x):
         with pytest.raises(TypeError):
             access.has_perm(user, perm, wrong)

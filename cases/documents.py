@@ -16,7 +16,7 @@ import zipfile
 from dataclasses import dataclass
 
 import filetype
-from django.core.exceptions import ValidationError
+from django.core.exceptions import SuspiciousFileOperation, ValidationError
 from django.core.files.base import ContentFile
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
@@ -131,5 +131,8 @@ def safe_filename(name: str, extension: str) -> str:
     """A plain base name with the extension that matches the content."""
     base = os.path.basename(name.replace("\\", "/"))
     base = unicodedata.normalize("NFC", base).rsplit(".", 1)[0]
-    base = get_valid_filename(base.strip()) if base.strip() else ""
+    try:
+        base = get_valid_filename(base.strip()) if base.strip() else ""
+    except SuspiciousFileOperation:  # nothing usable left (only symbols or emoji)
+        base = ""
     return f"{(base or 'dokument')[:150]}.{extension}"

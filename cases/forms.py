@@ -8,7 +8,16 @@ import uuid
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from core.forms import CheckboxList, DateInput, RadioList, ServiceModelForm, https_formfield
+from core.forms import (
+    BoundedDateTimeField,
+    CheckboxList,
+    DateInput,
+    RadioList,
+    SafeModelChoiceField,
+    SafeModelMultipleChoiceField,
+    ServiceModelForm,
+    https_formfield,
+)
 from register.models import County, Network
 from structure.models import Body
 
@@ -81,9 +90,9 @@ class CaseFilterForm(forms.Form):
                         help_text=_("Words in the title, or a case number such as 26/00042."))
     status = forms.ChoiceField(label=_("Status"), required=False,
                                choices=[("", _("All statuses")), *CaseStatus.choices])
-    body = forms.ModelChoiceField(label=_("Owning body"), required=False, to_field_name="slug",
+    body = SafeModelChoiceField(label=_("Owning body"), required=False, to_field_name="slug",
                                   empty_label=_("All bodies"), queryset=body_choices(None))
-    topic = forms.ModelChoiceField(label=_("Topic"), required=False, to_field_name="slug",
+    topic = SafeModelChoiceField(label=_("Topic"), required=False, to_field_name="slug",
                                    empty_label=_("All topics"), queryset=Topic.objects.all())
     case_type = forms.ChoiceField(label=_("Case type"), required=False,
                                   choices=[("", _("All types")), *CaseType.choices])
@@ -153,7 +162,7 @@ class CaseStatusForm(forms.Form):
 class CaseFromReportForm(forms.Form):
     """"Make this a case": the body that will own the case raised by a report back."""
 
-    owner = forms.ModelChoiceField(label=_("Owning body"), queryset=Body.objects.none(),
+    owner = SafeModelChoiceField(label=_("Owning body"), queryset=Body.objects.none(),
                                    empty_label=_("Choose a body"))
 
     def __init__(self, *args, user, **kwargs):
@@ -212,6 +221,10 @@ class RoundForm(ServiceModelForm):
         model = InputRound
         fields = ["title", "description", "all_members", "counties", "networks", "bodies",
                   "opens_at", "closes_at", "allow_late", "exempt", "exemption_basis"]
+        field_classes = {"counties": SafeModelMultipleChoiceField,
+                         "networks": SafeModelMultipleChoiceField,
+                         "bodies": SafeModelMultipleChoiceField,
+                         "opens_at": BoundedDateTimeField, "closes_at": BoundedDateTimeField}
         widgets = {"description": forms.Textarea(attrs={"rows": 4}),
                    "counties": CheckboxList, "networks": CheckboxList,
                    "opens_at": DateTimeInput, "closes_at": DateTimeInput}
@@ -271,7 +284,7 @@ def input_label(item) -> str:
 
 class SynthesisPointForm(forms.Form):
     text = forms.CharField(label=_("Point"), widget=forms.Textarea(attrs={"rows": 3}))
-    cited = forms.ModelMultipleChoiceField(label=_("Inputs behind the point"), queryset=None,
+    cited = SafeModelMultipleChoiceField(label=_("Inputs behind the point"), queryset=None,
                                            widget=CheckboxList)
 
     def __init__(self, *args, round_: InputRound, **kwargs):
@@ -286,9 +299,9 @@ class ResolutionForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=Resolution.Kind.choices, widget=RadioList)
     text = forms.CharField(label=_("Text"), widget=forms.Textarea(attrs={"rows": 6}))
     decided_on = forms.DateField(label=_("Date"), widget=DateInput)
-    considered = forms.ModelMultipleChoiceField(
+    considered = SafeModelMultipleChoiceField(
         label=_("Inputs considered"), queryset=None, required=False, widget=CheckboxList)
-    agenda_item = forms.ModelChoiceField(label=_("Agenda item"), queryset=None, required=False,
+    agenda_item = SafeModelChoiceField(label=_("Agenda item"), queryset=None, required=False,
                                          empty_label=_("Not recorded at a meeting"))
     override_reason = forms.CharField(
         label=_("Reason for deciding before the input rounds have closed"), max_length=500,
@@ -319,7 +332,7 @@ class ResolutionForm(forms.Form):
 # --- meetings --------------------------------------------------------------------------------
 
 class MeetingForm(ServiceModelForm):
-    body = forms.ModelChoiceField(label=_("Body"), queryset=Body.objects.none(),
+    body = SafeModelChoiceField(label=_("Body"), queryset=Body.objects.none(),
                                   empty_label=_("Choose a body"))
 
     class Meta:
@@ -327,6 +340,7 @@ class MeetingForm(ServiceModelForm):
         fields = ["title", "starts_at", "ends_at", "place", "video_url", "status",
                   "minutes_approved"]
         widgets = {"starts_at": DateTimeInput, "ends_at": DateTimeInput}
+        field_classes = {"starts_at": BoundedDateTimeField, "ends_at": BoundedDateTimeField}
         formfield_callback = https_formfield
 
     DATA_FIELDS = Meta.fields
@@ -347,7 +361,7 @@ class AgendaItemForm(ServiceModelForm):
     case_number = forms.CharField(label=_("Case number"), max_length=20, required=False,
                                   help_text=_("For example 26/00042. Empty: an item without "
                                               "a case."))
-    papers = forms.ModelMultipleChoiceField(label=_("Papers"), queryset=None, required=False,
+    papers = SafeModelMultipleChoiceField(label=_("Papers"), queryset=None, required=False,
                                             widget=CheckboxList,
                                             help_text=_("Documents of the item's case."))
 
@@ -400,7 +414,7 @@ class AgendaItemForm(ServiceModelForm):
 
 
 class MeetingFilterForm(forms.Form):
-    body = forms.ModelChoiceField(label=_("Body"), required=False, to_field_name="slug",
+    body = SafeModelChoiceField(label=_("Body"), required=False, to_field_name="slug",
                                   empty_label=_("All bodies"), queryset=body_choices(None))
     when = forms.ChoiceField(label=_("When"), required=False, choices=[
         ("", _("Upcoming")), ("past", _("Past")), ("all", _("All meetings"))])

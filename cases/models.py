@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
+from core.models import PlainTextModel
 from register.models import County, Network, Organisation
 from structure.models import Body
 
@@ -36,7 +37,7 @@ class ExemptionBasis(models.TextChoices):
     S26 = "offl-26", _("offentleglova § 26 (examinations, appointments and awards)")
 
 
-class Exemptible(models.Model):
+class Exemptible(PlainTextModel):
     """Public unless ``exempt``; an exemption names its legal basis (a database constraint)."""
 
     exempt = models.BooleanField(_("exempt from public access"), default=False)
@@ -54,7 +55,7 @@ def exemption_constraint(name: str) -> models.CheckConstraint:
                                              "exemption has one."))
 
 
-class Topic(models.Model):
+class Topic(PlainTextModel):
     """A subject users can follow (e.g. "e-helse", "arkiv"); cases carry several."""
 
     name = models.CharField(_("name"), max_length=100, unique=True)
@@ -177,7 +178,7 @@ class StepStatus(models.TextChoices):
     SKIPPED = "skipped", _("skipped")
 
 
-class AnchoringStep(models.Model):
+class AnchoringStep(PlainTextModel):
     """One step of a case's anchoring path, in order: a body, its purpose, a planned date."""
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="steps")
@@ -315,7 +316,7 @@ class RoundResponse(models.Model):
                f"{self.answered}/{self.invited}"
 
 
-class Question(models.Model):
+class Question(PlainTextModel):
     """One question of an input round, in order."""
 
     round = models.ForeignKey(InputRound, on_delete=models.CASCADE, related_name="questions")
@@ -393,7 +394,7 @@ class InputVersion(models.Model):
         return f"{self.input} v{self.number}"
 
 
-class Meeting(models.Model):
+class Meeting(PlainTextModel):
     """A meeting of a body: when, where, the agenda (items pointing to cases) and minutes."""
 
     class Status(models.TextChoices):
@@ -427,7 +428,7 @@ class Meeting(models.Model):
         return self.title
 
 
-class AgendaItem(models.Model):
+class AgendaItem(PlainTextModel):
     """An item on a meeting's agenda, usually a case; its minutes record what was concluded."""
 
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="items")
@@ -452,7 +453,7 @@ class AgendaItem(models.Model):
         return f"{self.order}. {self.title}"
 
 
-class Resolution(models.Model):
+class Resolution(PlainTextModel):
     """A position or decision recorded on a step, with the inputs it considered.
 
     Recorded before the case's input rounds have closed only with ``override_reason``.
@@ -487,7 +488,7 @@ class Resolution(models.Model):
         return f"{self.get_kind_display()} {self.decided_on}"
 
 
-class SynthesisPoint(models.Model):
+class SynthesisPoint(PlainTextModel):
     """A point of the secretariat's synthesis of a round, citing the inputs behind it."""
 
     round = models.ForeignKey(InputRound, on_delete=models.CASCADE, related_name="synthesis")

@@ -21,6 +21,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from core.access import has_perm, is_admin, require
+from core.models import has_control_characters
 from core.services import assign, history_delete, history_save
 from register.models import Organisation
 
@@ -366,7 +367,7 @@ def _clean_answers(round_: InputRound, answers: dict) -> dict[str, str]:
             errors[f"answers.{key}"] = _("An answer is at most %(max)s characters.") % {
                 "max": MAX_ANSWER_LENGTH}
             continue
-        if "\x00" in text:
+        if has_control_characters(text):
             errors[f"answers.{key}"] = _("The answer contains a character that is not allowed.")
             continue
         cleaned[key] = text.strip()
@@ -423,7 +424,11 @@ def input_submit(*, actor, round_: InputRound, organisation: Organisation, answe
     round allows it, and is marked late. The receipt e-mail is queued after commit.
     """
     _check_submitter(actor, round_, organisation)
-    key = (idempotency_key or "").strip()[:64] or uuid.uuid4().hex
+    key = (idempotency_key or "").strip()
+    if len(key) > 64 or any(not 33 <= ord(ch) < 127 for ch in key):
+        raise ValidationError({"idempotency_key": _(
+            "An idempotency key is at most 64 visible ASCII characters.")})
+    key = key or uuid.uuid4().hex
     cleaned = _clean_answers(round_, answers)
     if not any(cleaned.values()):
         raise ValidationError({"answers": _("Answer at least one question.")})

@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.forms.boundfield import BoundField
 from django.forms.renderers import TemplatesSetting
+from django.utils.translation import gettext as _
 
 INPUT_CLASSES = {
     forms.Select: "ds-input ds-select",
@@ -125,3 +126,47 @@ class CheckboxList(forms.CheckboxSelectMultiple):
 class RadioList(forms.RadioSelect):
     template_name = CheckboxList.template_name
     option_template_name = CheckboxList.option_template_name
+
+
+MAX_ID = 2**63 - 1  # the largest key any supported database stores (as core.api.MAX_ID)
+
+
+def _refuse_impossible_ids(field, values) -> None:
+    """An id no database integer can hold makes SQLite raise OverflowError inside the query:
+    refuse it as an invalid choice first, as Django does for a non-number."""
+    if getattr(field, "to_field_name", None):
+        return
+    for value in values:
+        try:
+            number = int(str(value).strip())
+        except (TypeError, ValueError):
+            continue  # Django's own check names it
+        if not -MAX_ID <= number <= MAX_ID:
+            raise ValidationError(field.error_messages["invalid_pk_value"] if hasattr(
+                field, "_check_values") else field.error_messages["invalid_choice"],
+                code="invalid_pk_value", params={"pk": value})
+
+
+class SafeModelChoiceField(forms.ModelChoiceField):
+    def to_python(self, value):
+        if value not in self.empty_values:
+            _refuse_impossible_ids(self, [value])
+        return super().to_python(value)
+
+
+class SafeModelMultipleChoiceField(forms.ModelMultipleChoiceField):
+    def _check_values(self, value):
+        _refuse_impossible_ids(self, value)
+        return super()._check_values(value)
+
+
+class BoundedDateTimeField(forms.DateTimeField):
+    """A moment between 1900 and 2199 (as the API's): a local time in year 1 or 9999 cannot be
+    turned into UTC or stored by PostgreSQL, and is never meant."""
+
+    def to_python(self, value):
+        moment = super().to_python(value)
+        if moment is not None and not 1900 <= moment.year <= 2199:
+            raise ValidationError(_("Give a time between the years 1900 and 2199."),
+                                  code="out_of_range")
+        return moment

@@ -1,7 +1,9 @@
 """Abstract bases shared by every app."""
 
 import datetime
+import unicodedata
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -56,3 +58,33 @@ def validity_check(name: str) -> models.CheckConstraint:
                    | Q(valid_to__gte=models.F("valid_from"))),
         name=name,
     )
+
+
+def has_control_characters(value: str) -> bool:
+    """Category Cc (C0 controls, DEL, C1 controls) other than tab and line breaks."""
+    return any(unicodedata.category(ch) == "Cc" and ch not in "\t\n\r" for ch in value)
+
+
+class PlainTextModel(models.Model):
+    """Text fields hold no control characters but tab and line breaks: they have no meaning in
+    a title or a text, and XML (Atom feeds) cannot carry them. Checked in ``clean_fields``, so
+    every service's ``full_clean`` refuses them with the field's name."""
+
+    class Meta:
+        abstract = True
+
+    def clean_fields(self, exclude=None):
+        errors = {}
+        try:
+            super().clean_fields(exclude=exclude)
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+        for field in self._meta.concrete_fields:
+            if exclude and field.name in exclude or field.name in errors:
+                continue
+            value = getattr(self, field.attname)
+            if isinstance(field, (models.CharField, models.TextField)) \
+                    and isinstance(value, str) and has_control_characters(value):
+                errors[field.name] = [_("Contains control characters.")]
+        if errors:
+            raise ValidationError(errors)

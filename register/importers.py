@@ -11,13 +11,14 @@ import csv
 import datetime
 import io
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from itertools import zip_longest
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from stdnum.no import orgnr
+
+from core.models import has_control_characters
 
 from .models import Network, OrganisationKind
 
@@ -191,8 +192,7 @@ def parse_list(value: str) -> list[str]:
 def check_text(value: str, max_length: int | None) -> str:
     if max_length and len(value) > max_length:
         raise ValidationError(_("Longer than %(n)s characters.") % {"n": max_length})
-    # Category Cc: C0 controls, DEL and the C1 controls (U+0080-U+009F) alike.
-    if any(unicodedata.category(ch) == "Cc" and ch not in "\t\n\r" for ch in value):
+    if has_control_characters(value):
         raise ValidationError(_("Contains control characters."))
     return value
 

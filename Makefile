@@ -30,10 +30,12 @@ run: db
 	$(BIN)/samstyring runserver $(HOST)
 
 ## The whole suite: lint, unit and integration tests, browser accessibility tests.
+## PYTEST_ARGS narrows it (CI: -m "not browser" for the PostgreSQL run, see .ci/run).
+PYTEST_ARGS ?=
 test: install
 	$(BIN)/ruff check .
 	$(BIN)/samstyring makemigrations --check --dry-run -v0
-	$(BIN)/pytest -q -n 2
+	$(BIN)/pytest -q -n 2 $(PYTEST_ARGS)
 
 ## Everything except the browser suite.
 test-fast: install

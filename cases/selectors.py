@@ -310,8 +310,9 @@ def case_notice_days(case: Case) -> int | None:
 # --- the sector dashboard ------------------------------------------------------------------
 
 def sector_dashboard(*, years: int = 10, today: datetime.date | None = None) -> dict:
-    """Where anchoring is weak: response rates by county and year, median notice before
-    decisions, and decided cases that never had an input round (public cases only)."""
+    """Where anchoring is weak over the last ``years`` years: response rates by county and
+    year, median notice before decisions, and cases decided without any input round (public
+    cases only)."""
     today = today or timezone.localdate()
     first_year = today.year - years + 1
     rows = (RoundResponse.objects
@@ -326,7 +327,8 @@ def sector_dashboard(*, years: int = 10, today: datetime.date | None = None) -> 
     notice = list(Case.objects.filter(notice_days__isnull=False, exempt=False,
                                       decided_at__gte=day_start(datetime.date(first_year, 1, 1)))
                   .values_list("notice_days", flat=True))
-    without = (Case.objects.filter(decided_at__isnull=False, exempt=False)
+    without = (Case.objects.filter(decided_at__gte=day_start(datetime.date(first_year, 1, 1)),
+                                   exempt=False)
                .exclude(Exists(InputRound.objects.filter(step__case=OuterRef("pk"))))
                .select_related("owner").order_by("-decided_at"))
     return {"years": list(range(first_year, today.year + 1)), "rates": dict(sorted(rates.items())),

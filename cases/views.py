@@ -464,7 +464,7 @@ def dashboard(request):
     years = data["years"]
     rows = [{"county": county, "cells": [by_year.get(year) for year in years]}
             for county, by_year in data["rates"].items()]
-    page, page_size = paginate(request, data["without_input"])
+    page, page_size = paginate(request, data["without_input"], default_size=20)
     detail_url = url_maker("cases:case_detail")
     without = list(page.object_list)
     for case in without:

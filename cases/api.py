@@ -7,7 +7,7 @@ everyone and its content (``schemas``: null fields) only to those ``can_read_con
 Writes call ``cases.services`` alone, which check permissions.
 
 A case's change history shows content fields (the summary) only to readers of the content; others
-get the metadata fields of each change (``METADATA_FIELDS``), never the text.
+get the metadata fields of each change (``selectors.CASE_METADATA_FIELDS``), never the text.
 """
 
 import datetime
@@ -90,9 +90,6 @@ from .schemas import (
 
 router = Router(tags=["cases"])
 
-# Fields of a case's history shown to those who may not read its content (an exempt case).
-METADATA_FIELDS = {"year", "sequence", "title", "case_type", "owner", "status", "exempt",
-                   "exemption_basis", "created_at", "announced_at", "decided_at", "topics"}
 IdempotencyKey = Header(None, alias="Idempotency-Key", max_length=64,
                         description="Send the same key again to retry a submission safely: "
                         "the first receipt is answered (200) and nothing new is stored")
@@ -169,7 +166,8 @@ class CaseChangeLog(ChangeLog):
         entries = super().__getitem__(page)
         if not self.content:
             for entry in entries:
-                entry.changes = [c for c in entry.changes if c.field in METADATA_FIELDS]
+                entry.changes = [change for change in entry.changes
+                                 if change.field in selectors.CASE_METADATA_FIELDS]
         return entries
 
 

@@ -14,18 +14,13 @@ from collections.abc import Iterator
 from django.http import HttpResponse, HttpResponseBadRequest
 from django.views.decorators.http import require_safe
 
-from register.exports import escape_cell
+from register.exports import Echo, escape_cell
 
 from . import forms, selectors
 
 COLUMNS = ["number", "title", "case_type", "owner", "status", "announced", "decided", "exempt",
            "exemption_basis", "topics", "summary"]
 FILENAME = "saker.csv"
-
-
-class _Echo:
-    def write(self, value):
-        return value
 
 
 def case_row(user, case) -> list[str]:
@@ -44,7 +39,7 @@ def case_row(user, case) -> list[str]:
 def iter_cases_csv(user, queryset) -> Iterator[str]:
     """Header, then one line per case; owner and topics come with the cases (a fixed number
     of queries per 500 rows)."""
-    writer = csv.writer(_Echo(), lineterminator="\r\n")
+    writer = csv.writer(Echo(), lineterminator="\r\n")
     yield writer.writerow(COLUMNS)
     for case in queryset.iterator(chunk_size=500):
         yield writer.writerow(case_row(user, case))

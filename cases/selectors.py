@@ -22,7 +22,7 @@ from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sub
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from core.access import has_perm, is_admin, scope_ids
+from core.access import has_perm, scope_ids
 from core.models import valid_on_q
 from register.models import NetworkMembership, Organisation
 from structure.models import Membership
@@ -38,7 +38,6 @@ from .models import (
     Meeting,
     Resolution,
     RoundResponse,
-    StepPurpose,
     StepStatus,
 )
 
@@ -129,6 +128,18 @@ def can_read_content(user, case: Case) -> bool:
     return bodies is None or case.owner_id in bodies
 
 
+# The fields of a case's change log shown to those who may not read its content: its metadata.
+# A list of what may be shown, so a field added later stays hidden until it is named here.
+CASE_METADATA_FIELDS = frozenset({
+    "year", "sequence", "title", "case_type", "owner", "status", "exempt", "exemption_basis",
+    "created_at", "announced_at", "decided_at", "topics"})
+
+
+def case_history_fields(user, case: Case) -> frozenset | None:
+    """The fields of ``case``'s change log ``user`` may see (None: all of them)."""
+    return None if can_read_content(user, case) else CASE_METADATA_FIELDS
+
+
 def can_manage(user, obj) -> bool:
     return getattr(user, "is_authenticated", False) and has_perm(user, "cases.manage", obj)
 
@@ -142,10 +153,6 @@ def documents_visible(user, case: Case) -> QuerySet:
     if bodies is None or case.owner_id in bodies:
         return documents
     return documents.filter(exempt=False)
-
-
-def document_readable(user, document: CaseDocument) -> bool:
-    return documents_visible(user, document.case).filter(pk=document.pk).exists()
 
 
 def round_content_visible(user, round_: InputRound) -> bool:
@@ -336,12 +343,6 @@ def sector_dashboard(*, years: int = 10, today: datetime.date | None = None) -> 
             "decided_count": len(notice), "without_input": without}
 
 
-def deciding_steps_q() -> Q:
-    return Q(purpose__in=[StepPurpose.POSITION, StepPurpose.DECISION])
-
-
-def is_secretariat(user) -> bool:
-    return is_admin(user)
 
 
 # --- batch reads for pages (added with the pages; same rules as above) ----------------------
@@ -375,22 +376,9 @@ def round_trails(rounds) -> dict[int, dict]:
 
 
 def readable_documents(user, documents) -> list[CaseDocument]:
-    """Of ``documents`` (each with its case loaded), those ``user`` may download: the rule of
-    ``documents_visible`` applied in memory, for pages listing papers of many cases (a meeting's
-    agenda) without a query per document. Drafts' documents only for those who run the case."""
-    bodies = privileged_bodies(user)
-    managed = managed_bodies(user) if getattr(user, "is_authenticated", False) else []
-
-    def readable(document):
-        case = document.case
-        if case.status == CaseStatus.DRAFT and managed is not None \
-                and case.owner_id not in managed:
-            return False
-        if bodies is None or case.owner_id in bodies:
-            return True
-        return not case.exempt and not document.exempt
-
-    return [document for document in documents if readable(document)]
+    """Of ``documents`` (each with its case loaded), those ``user`` may download, without a
+    query per document (a meeting's papers across many cases)."""
+    return [document for document in documents if document_visible(user, document)]
 
 
 # --- object checks and lists for the API and feeds ---------------------------------------------

@@ -30,10 +30,8 @@ from django.views.decorators.http import require_safe
 from core.access import is_admin
 from core.cache import public_page
 from core.views import (
-    _history_entries,
     history_context,
     history_page,
-    history_rows,
     paginate,
     url_maker,
 )
@@ -52,8 +50,6 @@ from .models import (
     Resolution,
 )
 
-# Fields of a case that are content: hidden from its change log where the content is exempt.
-CONTENT_FIELDS = {"summary"}
 UPCOMING_DAYS = 90  # "Kommende saker": three months ahead, the nearest 100 of each kind
 UPCOMING_LIMIT = 100
 DASHBOARD_SPANS = ["5", "10", "20"]  # years the dashboard looks back (?ar=); the first is default
@@ -168,7 +164,7 @@ def case_detail(request, case_pk: int):
         "source_report_readable": _report_readable(user, case),
         "may_manage": may_manage,
         "crumbs": crumbs(cases_crumb(), case_crumb(case)),
-        **case_history_context(user, case, readable),
+        **case_history_context(user, case),
     }
     return render(request, "cases/case_detail.html", context)
 
@@ -198,19 +194,11 @@ def _report_readable(user, case) -> bool:
     return can_read_reports(user, case.source_report.appointment)
 
 
-def case_history_context(user, case, readable: bool) -> dict:
-    """The case's newest changes; where its content is exempt, without the content fields."""
-    context = history_context(case, show_actors=is_admin(user), history_url=reverse(
-        "cases:case_history", args=[case.pk]))
-    if not readable:
-        _strip_content(context["history"])
-        context["history_rows"] = history_rows(context["history"])
-    return context
-
-
-def _strip_content(entries) -> None:
-    for entry in entries:
-        entry.changes = [c for c in entry.changes if c.field not in CONTENT_FIELDS]
+def case_history_context(user, case) -> dict:
+    """The case's newest changes; where its content is exempt, its metadata fields only."""
+    return history_context(case, show_actors=is_admin(user),
+                           history_url=reverse("cases:case_history", args=[case.pk]),
+                           fields=selectors.case_history_fields(user, case))
 
 
 @public_page
@@ -218,25 +206,9 @@ def _strip_content(entries) -> None:
 def case_history(request, case_pk: int):
     user = request.user
     case = visible_case_or_404(user, case_pk)
-    trail = crumbs(cases_crumb(), case_crumb(case))
-    if selectors.can_read_content(user, case):
-        return history_page(request, case, crumbs=trail, show_actors=is_admin(user))
-    return _exempt_history_page(request, case, trail)
-
-
-def _exempt_history_page(request, case, trail):
-    """``history_page`` without the content fields of an exempt case (one page: the newest
-    changes; the full log with content is for those who may read it)."""
-    from core.views import HISTORY_PAGE_SIZE
-
-    if "etter" in request.GET:
-        raise Http404(_("No such page of the change log."))
-    entries = _history_entries(case, HISTORY_PAGE_SIZE, show_actors=is_admin(request.user))
-    shown = entries[:HISTORY_PAGE_SIZE]
-    _strip_content(shown)
-    return render(request, "core/history_page.html", {
-        "object": case, "crumbs": trail, "object_url": trail[-1][1], "history": shown,
-        "history_rows": history_rows(shown), "older_url": "", "is_first_page": True})
+    return history_page(request, case, crumbs=crumbs(cases_crumb(), case_crumb(case)),
+                        show_actors=is_admin(user),
+                        fields=selectors.case_history_fields(user, case))
 
 
 # --- documents -------------------------------------------------------------------------------
@@ -248,8 +220,7 @@ def document_download(request, casedocument_pk: int):
     document = get_object_or_404(CaseDocument.objects.select_related("case"),
                                  pk=casedocument_pk)
     case = document.case
-    if not (selectors.cases_visible(user).filter(pk=case.pk).exists()
-            and selectors.document_readable(user, document)):
+    if not selectors.document_visible(user, document):
         raise Http404(_("No such document."))
     try:
         handle = document.file.open("rb")

@@ -166,21 +166,23 @@ HISTORY_PAGE_SIZE = 50  # changes per page of the full change log
 
 
 def history_context(obj, *, show_private: bool = False, show_actors: bool = False,
-                    history_url: str = "") -> dict:
+                    history_url: str = "", fields: set[str] | None = None) -> dict:
     """The newest HISTORY_PREVIEW change-log entries of ``obj`` for its own page, and the link
     to its full, paged change log (``history_url``) when there are more.
 
-    For ``includes/history.html``; ``show_private`` reveals contact details in the log.
+    For ``includes/history.html``; ``show_private`` reveals contact details in the log;
+    ``fields``, when given, are the only fields whose changes are shown (e.g. an exempt case's
+    metadata for those who may not read its content).
     """
     entries = _history_entries(obj, HISTORY_PREVIEW, show_private=show_private,
-                               show_actors=show_actors)
+                               show_actors=show_actors, fields=fields)
     shown = entries[:HISTORY_PREVIEW]
     return {"history": shown, "history_truncated": len(entries) > HISTORY_PREVIEW,
             "history_url": history_url, "history_rows": history_rows(shown)}
 
 
 def history_page(request, obj, *, crumbs: list[tuple[str, str]], show_private: bool = False,
-                 show_actors: bool = False) -> HttpResponse:
+                 show_actors: bool = False, fields: set[str] | None = None) -> HttpResponse:
     """The full change log of ``obj``, HISTORY_PAGE_SIZE entries a page, newest first.
 
     Paged by key (``?etter=<cursor>``, see ``core.history.Cursor``), so a page deep in twenty
@@ -194,7 +196,7 @@ def history_page(request, obj, *, crumbs: list[tuple[str, str]], show_private: b
         except ValueError as error:
             raise Http404(_("No such page of the change log.")) from error
     entries = _history_entries(obj, HISTORY_PAGE_SIZE, show_private=show_private,
-                               show_actors=show_actors, after=after)
+                               show_actors=show_actors, after=after, fields=fields)
     shown = entries[:HISTORY_PAGE_SIZE]
     older = shown[-1].cursor.token() if len(entries) > HISTORY_PAGE_SIZE else ""
     return render(request, "core/history_page.html", {
@@ -205,10 +207,14 @@ def history_page(request, obj, *, crumbs: list[tuple[str, str]], show_private: b
     })
 
 
-def _history_entries(obj, limit: int, *, after=None, **options) -> list:
+def _history_entries(obj, limit: int, *, after=None, fields=None, **options) -> list:
     """``limit`` + 1 entries (the extra one tells whether more exist), the shown ones labelled:
-    references by name (one query per referenced model), codes by their labels."""
+    references by name (one query per referenced model), codes by their labels; with
+    ``fields``, changes of other fields are left out."""
     entries = change_log(obj, limit=limit + 1, after=after, **options)
+    if fields is not None:
+        for entry in entries:
+            entry.changes = [change for change in entry.changes if change.field in fields]
     _name_references(entries[:limit])
     _label_values(entries[:limit])
     return entries

@@ -46,7 +46,9 @@ def organisation_row(org) -> list[str]:
     return [escape_cell(values[column]) for column in COLUMNS]
 
 
-class _Echo:
+class Echo:
+    """A file-like object that hands back what is written: csv.writer then yields lines."""
+
     def write(self, value):
         return value
 
@@ -54,7 +56,7 @@ class _Echo:
 def iter_organisations_csv(queryset) -> Iterator[str]:
     """The CSV line by line (header first), for a streaming response. One query: the county is
     joined, never fetched per row."""
-    writer = csv.writer(_Echo(), lineterminator="\r\n")
+    writer = csv.writer(Echo(), lineterminator="\r\n")
     yield writer.writerow(COLUMNS)
     for org in _rows(queryset):
         yield writer.writerow(organisation_row(org))

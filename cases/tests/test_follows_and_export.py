@@ -107,3 +107,21 @@ def test_export_is_what_anonymous_may_read(admin_user, body_x):
 
     case = make_case(admin_user, body_x, exempt=True, status=CaseStatus.ANNOUNCED)
     assert case_row(AnonymousUser(), case)[-1] == ""
+
+
+def test_follows_page_queries_do_not_grow_with_rows(client, contact_a, admin_user, body_x):
+    client.force_login(contact_a)
+
+    def page():
+        assert client.get(reverse("cases:follows")).status_code == 200
+
+    def follow_cases(n):
+        for i in range(n):
+            case = make_case(admin_user, body_x, title=f"Fulgt {i}", status=CaseStatus.ANNOUNCED)
+            services.follow(actor=contact_a, target=case)
+
+    follow_cases(3)
+    page()  # the first request after login also writes the session
+    few = count_queries(page)
+    follow_cases(27)
+    assert count_queries(page) == few

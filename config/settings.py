@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "structure",
     "representation",
     "cases",
+    "solutions",
 ]
 
 MIDDLEWARE = [

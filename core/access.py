@@ -39,7 +39,8 @@ ORG_CONTACT = "org_contact"
 ROLE_PERMISSIONS: dict[str, set[str]] = {
     BODY_SECRETARY: {"structure.change_seat", "structure.change_membership", "cases.manage"},
     ORG_CONTACT: {"register.change_person", "register.change_affiliation",
-                  "representation.nominate", "cases.submit_input"},
+                  "representation.nominate", "cases.submit_input",
+                  "solutions.update_adoption"},
 }
 
 GLOBAL_PERMISSIONS = {
@@ -49,6 +50,7 @@ GLOBAL_PERMISSIONS = {
     "accounts.grant_role",
     "history.view_private",
     "representation.manage",  # vacancies, rules, proposals, appointments, recorded gender
+    "solutions.manage",  # the catalogue, benefit models, bulk import of adoption
 }
 
 
@@ -62,6 +64,10 @@ def _organisations_of(obj: Any) -> set[int]:
         return {obj.organisation_id}
     if isinstance(obj, Person):
         return set(obj.affiliations.current().values_list("organisation_id", flat=True))
+    from solutions.models import Adoption
+
+    if isinstance(obj, Adoption):
+        return {obj.organisation_id}
     raise TypeError(f"no organisation scope for {type(obj).__name__}")
 
 
@@ -96,6 +102,7 @@ SCOPE_OF: dict[str, tuple[str, Callable[[Any], set[int]]]] = {
     "representation.nominate": ("organisation_id", _organisations_of),
     "cases.manage": ("body_id", _bodies_of),  # cases, paths, rounds, meetings, positions
     "cases.submit_input": ("organisation_id", _organisations_of),
+    "solutions.update_adoption": ("organisation_id", _organisations_of),
 }
 KNOWN_PERMISSIONS = GLOBAL_PERMISSIONS | set(SCOPE_OF)
 

@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from core.access import SYSTEM
+from solutions.catalogue import load_fiks_catalogue
 from structure.services import bodies_load
 
 DATA = Path(__file__).resolve().parents[2] / "data"
@@ -16,7 +17,8 @@ BODIES = ["bodies.csv", "external-bodies.csv"]  # external bodies are owned by s
 
 class Command(BaseCommand):
     help = ("Load the shipped 2024 register (counties, organisations, state agencies, networks), "
-            "the model's bodies and the external bodies where the sector is represented.")
+            "the model's bodies, the external bodies where the sector is represented and the Fiks "
+            "platform's services as common solutions.")
 
     def handle(self, *args, **options):
         with transaction.atomic():
@@ -28,3 +30,6 @@ class Command(BaseCommand):
                                      data=(STRUCTURE / name).read_text(encoding="utf-8"))
                 self.stdout.write(f"{name}: {counts['created']} created, {counts['updated']} "
                                   f"updated, {counts['unchanged']} unchanged.")
+            counts = load_fiks_catalogue(actor=SYSTEM)
+            self.stdout.write(f"fiks-tjenester.csv: {counts['created']} created, "
+                              f"{counts['updated']} updated, {counts['unchanged']} unchanged.")

@@ -12,6 +12,7 @@ properties only.
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -259,34 +260,6 @@ class BenefitItem(PlainTextModel):
         return self.title
 
     def clean(self):
-        from django.core.exceptions import ValidationError
-
-        errors = {}
-        if self.driver == Driver.FIXED and self.quantity_source:
-            errors["quantity_source"] = _("A fixed amount has no quantity source.")
-        if self.driver != Driver.FIXED and not self.quantity_source:
-            errors["quantity_source"] = _("Choose where the driver's quantity comes from.")
-        if (self.driver in (Driver.PER_SHIPMENT, Driver.PER_CASE)
-                and self.quantity_source == QuantitySource.REGISTER):
-            errors["quantity_source"] = _("The register does not count shipments or cases: "
-                                          "state the yearly quantity.")
-        if self.quantity_source == QuantitySource.STATED and self.quantity is None:
-            errors["quantity"] = _("State the yearly quantity for the whole sector.")
-        if self.amount is not None:
-            if self.amount_low is not None and self.amount_low > self.amount:
-                errors["amount_low"] = _("The low amount cannot exceed the expected amount.")
-            if self.amount_high is not None and self.amount_high < self.amount:
-                errors["amount_high"] = _("The high amount cannot be below the expected "
-                                          "amount.")
-        if (self.first_year is not None and self.last_year is not None
-                and self.last_year < self.first_year):
-            errors["last_year"] = _("The last year cannot come before the first year.")
-        if errors:
-            raise ValidationError(errors)
-
-    def clean(self):
-        from django.core.exceptions import ValidationError
-
         errors = {}
         if self.driver == Driver.FIXED and self.quantity_source:
             errors["quantity_source"] = _("A fixed amount has no quantity source.")

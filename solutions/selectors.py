@@ -1,0 +1,361 @@
+"""Every non-trivial read of common solutions: the catalogue, and diffusion on any date.
+
+Adoption is business time (``Adoption`` periods), so every figure here takes a date ``on``
+(default today) and means "as recorded for that day". Each function runs a fixed number of
+queries, whatever the number of members, solutions or years: rows are fetched once and
+counted in Python (a solution has at most a few periods per member, a member a few per
+solution).
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from core.models import valid_on_q
+from register.models import (
+    MEMBER_KINDS,
+    NetworkMembership,
+    Organisation,
+    OrganisationKind,
+)
+
+from .models import Adoption, AdoptionStatus, Lifecycle, Solution
+
+NOT_STARTED = AdoptionStatus.NOT_STARTED
+PRODUCTION = AdoptionStatus.PRODUCTION
+# Population size classes for peer comparison: Statistics Norway's usual grouping of
+# municipalities by population. County municipalities are compared with each other.
+SIZE_CLASSES: list[tuple[str, int, int | None, str]] = [
+    ("under-2000", 0, 1_999, _("Under 2,000 inhabitants")),
+    ("2000-4999", 2_000, 4_999, _("2,000–4,999 inhabitants")),
+    ("5000-9999", 5_000, 9_999, _("5,000–9,999 inhabitants")),
+    ("10000-19999", 10_000, 19_999, _("10,000–19,999 inhabitants")),
+    ("20000-49999", 20_000, 49_999, _("20,000–49,999 inhabitants")),
+    ("50000-", 50_000, None, _("50,000 inhabitants or more")),
+]
+COUNTY_CLASS = ("county-municipalities", _("County municipalities"))
+UNKNOWN_CLASS = ("unknown", _("Population unknown"))
+SIZE_LABELS = {key: label for key, _low, _high, label in SIZE_CLASSES} | dict(
+    [COUNTY_CLASS, UNKNOWN_CLASS])
+LAGGARD_SHARE = 0.5  # "most of their county or network": more than half in production
+
+
+def size_class(organisation: Organisation) -> str:
+    if organisation.kind == OrganisationKind.COUNTY_MUNICIPALITY:
+        return COUNTY_CLASS[0]
+    if organisation.population is None:
+        return UNKNOWN_CLASS[0]
+    for key, low, high, _label in SIZE_CLASSES:
+        if organisation.population >= low and (high is None or organisation.population <= high):
+            return key
+    return UNKNOWN_CLASS[0]
+
+
+# --- catalogue -------------------------------------------------------------------------------
+
+def solution_list(*, q: str = "", kind: str = "", lifecycle: str = "",
+                  on: datetime.date | None = None) -> QuerySet:
+    """The catalogue with the number of members in production on ``on``."""
+    on = on or timezone.localdate()
+    queryset = Solution.objects.select_related("provider").annotate(
+        production_count=Count("adoptions", filter=Q(adoptions__status=PRODUCTION)
+                               & valid_on_q(on, prefix="adoptions__")))
+    if q:
+        queryset = queryset.filter(Q(name__icontains=q) | Q(description__icontains=q))
+    if kind:
+        queryset = queryset.filter(kind=kind)
+    if lifecycle:
+        queryset = queryset.filter(lifecycle="" if lifecycle == "unstated" else lifecycle)
+    return queryset.order_by("name")
+
+
+def solution_detail(slug: str) -> Solution:
+    return (Solution.objects.select_related("provider", "user_council")
+            .prefetch_related("links", "depends_on", "dependants", "replaces", "replaced_by")
+            .get(slug=slug))
+
+
+LIFECYCLE_ORDER = [Lifecycle.PLANNED, Lifecycle.PILOT, Lifecycle.PRODUCTION,
+                   Lifecycle.RETIRING, Lifecycle.RETIRED]
+
+
+# --- members and their statuses on a day -----------------------------------------------------
+
+@dataclass
+class MemberStatus:
+    """A member and its adoption of one solution on a day (``adoption`` None: not started)."""
+
+    organisation: Organisation
+    adoption: Adoption | None
+    size: str = ""
+    networks: list = field(default_factory=list)
+
+    @property
+    def status(self) -> str:
+        return self.adoption.status if self.adoption else NOT_STARTED
+
+    @property
+    def since(self) -> datetime.date | None:
+        return self.adoption.valid_from if self.adoption else None
+
+
+def members_on(on: datetime.date) -> list[Organisation]:
+    """The members valid on ``on`` (municipalities, then county municipalities), with county."""
+    return list(Organisation.objects.valid_on(on).filter(kind__in=MEMBER_KINDS)
+                .select_related("county").order_by("-kind", "number", "name"))
+
+
+def networks_on(on: datetime.date) -> dict[int, list]:
+    """Organisation id → the networks it belongs to on ``on`` (one query)."""
+    result: dict[int, list] = defaultdict(list)
+    for membership in (NetworkMembership.objects.valid_on(on).filter(network__in=_networks(on))
+                       .select_related("network").order_by("network__name")):
+        result[membership.organisation_id].append(membership.network)
+    return result
+
+
+def _networks(on):
+    from register.models import Network
+
+    return Network.objects.valid_on(on)
+
+
+def statuses(solution: Solution, on: datetime.date | None = None) -> list[MemberStatus]:
+    """Every member valid on ``on`` with its status for ``solution`` that day (3 queries)."""
+    on = on or timezone.localdate()
+    adoptions = {a.organisation_id: a for a in
+                 Adoption.objects.valid_on(on).filter(solution=solution)
+                 .select_related("contact")}
+    networks = networks_on(on)
+    return [MemberStatus(organisation=o, adoption=adoptions.get(o.pk), size=size_class(o),
+                         networks=networks.get(o.pk, []))
+            for o in members_on(on)]
+
+
+def status_counts(rows: list[MemberStatus]) -> dict[str, int]:
+    counts = Counter(row.status for row in rows)
+    return {status: counts.get(status, 0) for status in AdoptionStatus.values}
+
+
+# --- the adoption curve ----------------------------------------------------------------------
+
+@dataclass
+class CurvePoint:
+    on: datetime.date
+    members: int
+    population: int
+    counts: dict[str, int]
+    production_population: int
+
+    @property
+    def production(self) -> int:
+        return self.counts.get(PRODUCTION, 0)
+
+    @property
+    def share(self) -> float:
+        return self.production / self.members if self.members else 0.0
+
+    @property
+    def population_share(self) -> float:
+        return self.production_population / self.population if self.population else 0.0
+
+
+def curve(solution: Solution, *, until: datetime.date | None = None) -> list[CurvePoint]:
+    """The adoption curve: one point per year end from the first recorded adoption, plus
+    ``until`` (default today). Members are those valid on each day, so mergers and splits are
+    counted as they were. Two queries, whatever the span."""
+    until = until or timezone.localdate()
+    periods = list(Adoption.objects.filter(solution=solution, valid_from__lte=until)
+                   .values_list("organisation_id", "status", "valid_from", "valid_to"))
+    if not periods:
+        return []
+    organisations = list(Organisation.objects.filter(kind__in=MEMBER_KINDS)
+                         .values_list("pk", "population", "valid_from", "valid_to"))
+    first = min(p[2] for p in periods)
+    days = [datetime.date(year, 12, 31) for year in range(first.year, until.year)] + [until]
+    by_org: dict[int, list] = defaultdict(list)
+    for org_id, status, start, end in periods:
+        by_org[org_id].append((start, end, status))
+    points = []
+    for day in days:
+        valid = [(pk, pop or 0) for pk, pop, start, end in organisations
+                 if (start is None or start <= day) and (end is None or end >= day)]
+        counts: Counter = Counter()
+        production_population = 0
+        for pk, pop in valid:
+            status = next((s for start, end, s in by_org.get(pk, ())
+                           if start <= day and (end is None or end >= day)), NOT_STARTED)
+            counts[status] += 1
+            if status == PRODUCTION:
+                production_population += pop
+        points.append(CurvePoint(on=day, members=len(valid),
+                                 population=sum(pop for _pk, pop in valid),
+                                 counts={s: counts.get(s, 0) for s in AdoptionStatus.values},
+                                 production_population=production_population))
+    return points
+
+
+# --- breakdowns, laggards, near me -----------------------------------------------------------
+
+@dataclass
+class Group:
+    key: str
+    label: str
+    url: str = ""
+    rows: list[MemberStatus] = field(default_factory=list)
+
+    @property
+    def members(self) -> int:
+        return len(self.rows)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return status_counts(self.rows)
+
+    @property
+    def production(self) -> int:
+        return sum(1 for row in self.rows if row.status == PRODUCTION)
+
+    @property
+    def share(self) -> float:
+        return self.production / self.members if self.members else 0.0
+
+    @property
+    def population_share(self) -> float:
+        total = sum(row.organisation.population or 0 for row in self.rows)
+        covered = sum(row.organisation.population or 0 for row in self.rows
+                      if row.status == PRODUCTION)
+        return covered / total if total else 0.0
+
+
+def breakdown(rows: list[MemberStatus], by: str) -> list[Group]:
+    """Members grouped by ``county``, ``network`` or ``size`` (a member may be in several
+    networks, or in none)."""
+    groups: dict[str, Group] = {}
+    for row in rows:
+        for key, label, url in _keys(row, by):
+            groups.setdefault(key, Group(key=key, label=label, url=url)).rows.append(row)
+    if by == "size":
+        order = [key for key, *_rest in SIZE_CLASSES] + [COUNTY_CLASS[0], UNKNOWN_CLASS[0]]
+        return [groups[key] for key in order if key in groups]
+    return sorted(groups.values(), key=lambda g: g.label)
+
+
+def _keys(row: MemberStatus, by: str) -> list[tuple[str, str, str]]:
+    organisation = row.organisation
+    if by == "county":
+        county = organisation.county
+        return [(county.number, county.short_name, county.get_absolute_url())] if county else []
+    if by == "network":
+        return [(n.slug, n.name, n.get_absolute_url()) for n in row.networks]
+    if by == "size":
+        return [(row.size, str(SIZE_LABELS[row.size]), "")]
+    raise ValueError(f"unknown breakdown {by!r}")
+
+
+@dataclass
+class Laggard:
+    row: MemberStatus
+    group: Group
+    kind: str  # "county" or "network"
+
+
+def laggards(rows: list[MemberStatus]) -> list[Laggard]:
+    """Members not started while more than half of the other members of their county or of
+    one of their networks are in production (the first such group named)."""
+    result = []
+    groups = {by: {g.key: g for g in breakdown(rows, by)} for by in ("county", "network")}
+    for row in rows:
+        if row.status != NOT_STARTED:
+            continue
+        for by in ("county", "network"):
+            for key, _label, _url in _keys(row, by):
+                group = groups[by][key]
+                others = group.members - 1
+                if others and group.production / others > LAGGARD_SHARE:
+                    result.append(Laggard(row=row, group=group, kind=by))
+                    break
+            else:
+                continue
+            break
+    return result
+
+
+def near(rows: list[MemberStatus], organisation: Organisation) -> dict[str, list[MemberStatus]]:
+    """Members in production in the same county, network or size class as ``organisation``."""
+    me = next((row for row in rows if row.organisation.pk == organisation.pk), None)
+    if me is None:
+        return {}
+    network_ids = {n.pk for n in me.networks}
+    in_production = [row for row in rows
+                     if row.status == PRODUCTION and row.organisation.pk != organisation.pk]
+    return {
+        "county": [r for r in in_production
+                   if r.organisation.county_id and
+                   r.organisation.county_id == organisation.county_id],
+        "network": [r for r in in_production if network_ids & {n.pk for n in r.networks}],
+        "size": [r for r in in_production if r.size == me.size],
+    }
+
+
+# --- a member's profile ----------------------------------------------------------------------
+
+@dataclass
+class ProfileRow:
+    solution: Solution
+    adoption: Adoption | None
+    peers: dict[str, float]  # "county" / "size" / "sector" → share of those peers in production
+
+    @property
+    def status(self) -> str:
+        return self.adoption.status if self.adoption else NOT_STARTED
+
+
+def member_profile(organisation: Organisation,
+                   on: datetime.date | None = None) -> list[ProfileRow]:
+    """The member's status for every solution in the catalogue on ``on``, against the share in
+    production among its county, its size class and the whole sector (4 queries; the peers
+    are counted in the database, not fetched)."""
+    on = on or timezone.localdate()
+    members = list(Organisation.objects.valid_on(on).filter(kind__in=MEMBER_KINDS)
+                   .exclude(pk=organisation.pk).values_list("pk", "kind", "county_id",
+                                                            "population"))
+    mine = size_class(organisation)
+    sizes = {pk: size_class(Organisation(kind=kind, population=population))
+             for pk, kind, _county, population in members}
+    peer_sets = {
+        "county": [pk for pk, _kind, county, _pop in members
+                   if organisation.county_id and county == organisation.county_id],
+        "size": [pk for pk, *_rest in members if sizes[pk] == mine],
+        "sector": [pk for pk, *_rest in members],
+    }
+    peer_q = {name: Q(organisation_id__in=ids) for name, ids in peer_sets.items()}
+    counts = {row["solution_id"]: row for row in
+              Adoption.objects.valid_on(on).filter(status=PRODUCTION)
+              .filter(valid_on_q(on, prefix="organisation__"))
+              .exclude(organisation=organisation)
+              .values("solution_id")
+              .annotate(**{name: Count("pk", filter=q) for name, q in peer_q.items()
+                           if name != "sector"}, sector=Count("pk"))}
+    adoptions = {a.solution_id: a for a in
+                 Adoption.objects.valid_on(on).filter(organisation=organisation)}
+    rows = []
+    for solution in Solution.objects.order_by("name"):
+        row = counts.get(solution.pk, {})
+        peers = {name: (row.get(name, 0) / len(ids) if ids else 0.0)
+                 for name, ids in peer_sets.items()}
+        rows.append(ProfileRow(solution=solution, adoption=adoptions.get(solution.pk),
+                               peers=peers))
+    return rows
+
+
+def adoption_history(solution: Solution, organisation: Organisation) -> QuerySet:
+    """The recorded status periods of one member for one solution, newest first."""
+    return (Adoption.objects.filter(solution=solution, organisation=organisation)
+            .select_related("contact").order_by("-valid_from"))

@@ -62,7 +62,7 @@ def _call(form, service, **kwargs):
 
 
 def _form_page(request, form, *, title, trail, cancel_url, submit=None, intro="", **extra):
-    return render(request, extra.pop("template", "cases/form.html"), {
+    return render(request, extra.pop("template", "edit/form_page.html"), {
         "form": form, "title": title, "crumbs": crumbs(*trail, (title, request.path)),
         "cancel_url": cancel_url, "submit_label": submit or _("Save"), "intro": intro,
         **extra})

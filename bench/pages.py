@@ -118,6 +118,17 @@ def _public_round():
             .exclude(step__case__status=CaseStatus.DRAFT).first() or rounds.first())
 
 
+def _solution():
+    """The solution with most recorded adoption periods. The routes under /api/solutions name a
+    member too (``organisation_id``: near me, a member's periods): the organisation above."""
+    from types import SimpleNamespace
+
+    solution, organisation = _most("solutions.Solution", "adoptions"), _organisation()
+    if solution is None or organisation is None:
+        return None
+    return SimpleNamespace(pk=solution.pk, slug=solution.slug, organisation_id=organisation.pk)
+
+
 SUBJECTS = {  # subject -> the row to show (the biggest of its kind: the worst case)
     "organisation": _organisation,
     "county": lambda: _most("register.County", "organisations"),
@@ -132,6 +143,7 @@ SUBJECTS = {  # subject -> the row to show (the biggest of its kind: the worst c
     "case": _public_case,
     "round": _public_round,
     "meeting": lambda: _most("cases.Meeting", "items"),
+    "solution": _solution,
 }
 PAGE_SUBJECTS = {"organisation_detail": "organisation", "county_detail": "county",
                  "network_detail": "network", "person_detail": "person",
@@ -143,7 +155,8 @@ PAGE_SUBJECTS = {"organisation_detail": "organisation", "county_detail": "county
 API_SUBJECTS = {"organisations": "organisation", "counties": "county", "networks": "network",
                 "people": "person", "bodies": "body", "affiliations": "affiliation",
                 "seats": "seat", "memberships": "membership", "vacancies": "vacancy",
-                "rules": "rule", "cases": "case", "rounds": "round", "meetings": "meeting"}
+                "rules": "rule", "cases": "case", "rounds": "round", "meetings": "meeting",
+                "solutions": "solution"}
 # GET operations that answer only a logged-in reader (anonymous: 401/403), with the reason: the
 # benchmark measures what the public gets. Their queries are bounded by their own tests.
 NOT_PUBLIC_API = {

@@ -10,6 +10,7 @@ from cases.api import router as cases_router
 from core.api import Docs, install_error_handlers
 from register.api import router as register_router
 from representation.api import router as representation_router
+from solutions.api import router as solutions_router
 from structure.api import router as structure_router
 
 api = NinjaAPI(
@@ -26,3 +27,4 @@ api.add_router("", register_router)
 api.add_router("", structure_router)
 api.add_router("", representation_router)
 api.add_router("", cases_router)
+api.add_router("", solutions_router)

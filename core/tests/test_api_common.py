@@ -23,6 +23,7 @@ API_TEST_FILES = [
     ROOT / "core" / "tests" / "test_api_history.py",
     ROOT / "register" / "tests" / "test_exports.py",
     ROOT / "cases" / "tests" / "test_api.py",
+    ROOT / "solutions" / "tests" / "test_api.py",
 ]
 
 

@@ -27,6 +27,7 @@ def tiny_dataset():
     vacancy.seats.add(membership.seat)
     RepresentativityRule.objects.create(body=body, kind="gender_balance")
     _cases(body)
+    _solutions(org, person)
 
 
 def _cases(body):
@@ -45,6 +46,18 @@ def _cases(body):
                closes=now - datetime.timedelta(days=1))
     case_services.meeting_create(actor=SYSTEM, body=body, data={
         "title": "Møte", "starts_at": now, "ends_at": now + datetime.timedelta(hours=2)})
+
+
+def _solutions(org, person):
+    """A solution Oslo adopted, with a contact person."""
+    from core.access import SYSTEM
+    from solutions import services as solution_services
+    from solutions.models import Solution
+
+    solution = Solution.objects.create(name="SvarUt", slug="svarut", kind="service")
+    solution_services.adoption_record(actor=SYSTEM, solution=solution, organisation=org,
+                                      status="production", valid_from=datetime.date(2016, 9, 1),
+                                      contact=person, contact_role="Arkivleder")
 
 
 def test_smoke_run_reports_ratio_and_queries_for_every_page(tiny_dataset, tmp_path, capsys):

@@ -1,0 +1,277 @@
+"""The solutions API: the catalogue of common solutions, and their adoption by the members on any
+day (who, since when, the curve, breakdowns, laggards, "near me", a member's profile).
+
+Reads are open and call ``solutions.selectors``, as the pages do; every figure is "as recorded
+for the day ``on``" (default today). Writes call ``solutions.services`` alone, which check
+permissions: the secretariat (``solutions.manage``) keeps the catalogue and corrects the
+record; an organisation's contacts (``solutions.update_adoption``) report its own status.
+"""
+
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from ninja import Query, Router
+from ninja.decorators import decorate_view
+from ninja.pagination import paginate
+from ninja.responses import Status
+
+from core.api import WRITE_AUTH, Id, PagePagination, Slug, actor, read, write
+from core.cache import public_read
+from register.models import Affiliation, Organisation, Person
+from structure.models import Body
+
+from . import selectors, services
+from .models import Adoption, Solution, SolutionLink
+from .schemas import (
+    AdoptionCorrectIn,
+    AdoptionIn,
+    AdoptionOnOut,
+    AdoptionOut,
+    BreakdownFilters,
+    BreakdownOut,
+    CurveFilters,
+    CurveOut,
+    DayFilter,
+    LaggardsOut,
+    LinkIn,
+    LinkOut,
+    NearOut,
+    PeriodOut,
+    ProfileOut,
+    SolutionDetailOut,
+    SolutionFilters,
+    SolutionIn,
+    SolutionOut,
+    SolutionPatchIn,
+    size_class_out,
+)
+
+router = Router(tags=["solutions"])
+
+
+# --- Helpers ------------------------------------------------------------------------------------
+
+
+def _one(queryset, field: str, **lookup):
+    """An object referenced in a request body: a missing one is a 422 on ``field``."""
+    obj = queryset.filter(**lookup).first()
+    if obj is None:
+        raise ValidationError({field: f"No {queryset.model._meta.model_name} with this "
+                                      "identifier."})
+    return obj
+
+
+def _many(queryset, field: str, values, key: str) -> list:
+    """Objects referenced by a list in a request body; any missing one is a 422 on ``field``."""
+    found = queryset.in_bulk(list(values), field_name=key)
+    missing = [str(value) for value in values if value not in found]
+    if missing:
+        raise ValidationError({field: f"No {queryset.model._meta.model_name} with identifier "
+                                      f"{', '.join(missing)}."})
+    return [found[value] for value in dict.fromkeys(values)]
+
+
+def _solution(slug: str) -> Solution:
+    return Solution.objects.get(slug=slug)
+
+
+def _member(pk: int, on) -> Organisation:
+    """A member organisation valid on ``on``; anything else is a 404."""
+    return get_object_or_404(Organisation.objects.valid_on(on).members()
+                             .select_related("county"), pk=pk)
+
+
+def _on(filters: DayFilter):
+    return filters.on or timezone.localdate()
+
+
+def _contact(person_id: int | None, organisation: Organisation) -> Person | None:
+    """The contact person named in a body: affiliated with ``organisation`` today, or a 422."""
+    if person_id is None:
+        return None
+    affiliation = (Affiliation.objects.current().select_related("person")
+                   .filter(organisation=organisation, person_id=person_id).first())
+    if affiliation is None:
+        raise ValidationError({"contact_person_id": "No person affiliated with this "
+                                                    "organisation today has this id."})
+    return affiliation.person
+
+
+def _adoption(pk: int) -> Adoption:
+    return get_object_or_404(Adoption.objects.select_related(
+        "solution", "organisation__county", "contact"), pk=pk)
+
+
+# --- The catalogue ------------------------------------------------------------------------------
+
+
+@decorate_view(public_read)
+@router.get("/solutions", response=read(list[SolutionOut]),
+            summary="The catalogue of common solutions, with the members in production today")
+@paginate(PagePagination)
+def solution_list(request, filters: Query[SolutionFilters]):
+    return selectors.solution_list(q=filters.q or "", kind=filters.kind or "",
+                                   lifecycle=filters.lifecycle or "")
+
+
+@decorate_view(public_read)
+@router.get("/solutions/{slug}", response=read(SolutionDetailOut),
+            summary="A common solution: provider, user council, links, dependencies")
+def solution_detail(request, slug: Slug):
+    return selectors.solution_detail(slug)
+
+
+def _solution_data(payload, *, partial: bool) -> tuple[dict, dict]:
+    """A solution body as the service's ``data`` and its keyword arguments (``partial``: only
+    the fields sent)."""
+    data = payload.dict(exclude_unset=partial)
+    extra = {"reason": data.pop("reason", "")}
+    for name in ("depends_on", "replaces"):
+        if name in data:
+            extra[name] = _many(Solution.objects.all(), name, data.pop(name), key="slug")
+    if data.get("provider") is not None:
+        data["provider"] = _one(Organisation.objects.all(), "provider", pk=data["provider"])
+    if data.get("user_council") is not None:
+        data["user_council"] = _one(Body.objects.all(), "user_council",
+                                    slug=data["user_council"])
+    return data, extra
+
+
+@router.post("/solutions", response=write(SolutionDetailOut, 201), auth=WRITE_AUTH,
+             summary="Add a solution to the catalogue (the secretariat)")
+def solution_create(request, payload: SolutionIn):
+    data, extra = _solution_data(payload, partial=False)
+    solution = services.solution_save(actor=actor(request), data=data, **extra)
+    return Status(201, selectors.solution_detail(solution.slug))
+
+
+@router.patch("/solutions/{slug}", response=write(SolutionDetailOut), auth=WRITE_AUTH,
+              summary="Change a catalogue entry (the secretariat)")
+def solution_update(request, slug: Slug, payload: SolutionPatchIn):
+    solution = _solution(slug)
+    data, extra = _solution_data(payload, partial=True)
+    solution = services.solution_save(actor=actor(request), solution=solution, data=data,
+                                      **extra)
+    return selectors.solution_detail(solution.slug)
+
+
+@router.post("/solutions/{slug}/links", response=write(LinkOut, 201), auth=WRITE_AUTH,
+             summary="Add a link to a solution: documentation, status page, sign-up")
+def link_create(request, slug: Slug, payload: LinkIn):
+    link = services.link_save(actor=actor(request), solution=_solution(slug),
+                              data=payload.dict())
+    return Status(201, link)
+
+
+@router.delete("/solutions/{slug}/links/{id}", response=write(None, 204), auth=WRITE_AUTH,
+               summary="Remove a link from a solution")
+def link_delete(request, slug: Slug, id: Id):
+    link = get_object_or_404(SolutionLink, pk=id, solution=_solution(slug))
+    services.link_delete(actor=actor(request), link=link)
+    return Status(204, None)
+
+
+# --- Adoption on a day --------------------------------------------------------------------------
+
+
+@decorate_view(public_read)
+@router.get("/solutions/{slug}/adoption", response=read(AdoptionOnOut),
+            summary="Every member's status on a day, with the counts per status")
+def adoption_on(request, slug: Slug, filters: Query[DayFilter]):
+    solution, on = _solution(slug), _on(filters)
+    rows = selectors.statuses(solution, on)
+    return {"on": on, "solution": solution, "counts": selectors.status_counts(rows),
+            "organisations": rows}
+
+
+@decorate_view(public_read)
+@router.get("/solutions/{slug}/curve", response=read(CurveOut),
+            summary="The adoption curve: members in production at each year's end")
+def adoption_curve(request, slug: Slug, filters: Query[CurveFilters]):
+    solution = _solution(slug)
+    return {"solution": solution, "points": selectors.curve(solution, until=filters.until)}
+
+
+@decorate_view(public_read)
+@router.get("/solutions/{slug}/breakdown", response=read(BreakdownOut),
+            summary="Adoption on a day by county, regional network or population size class")
+def adoption_breakdown(request, slug: Slug, filters: Query[BreakdownFilters]):
+    solution, on = _solution(slug), _on(filters)
+    groups = selectors.breakdown(selectors.statuses(solution, on), filters.by)
+    return {"on": on, "by": filters.by, "solution": solution, "groups": groups}
+
+
+@decorate_view(public_read)
+@router.get("/solutions/{slug}/laggards", response=read(LaggardsOut),
+            summary="Members not started where most of their county or network is in "
+            "production")
+def adoption_laggards(request, slug: Slug, filters: Query[DayFilter]):
+    solution, on = _solution(slug), _on(filters)
+    return {"on": on, "solution": solution,
+            "laggards": selectors.laggards(selectors.statuses(solution, on))}
+
+
+@decorate_view(public_read)
+@router.get("/solutions/{slug}/near/{organisation_id}", response=read(NearOut),
+            summary="Members in production near a member: same county, network or size class")
+def adoption_near(request, slug: Slug, organisation_id: Id, filters: Query[DayFilter]):
+    solution, on = _solution(slug), _on(filters)
+    organisation = _member(organisation_id, on)
+    rows = selectors.statuses(solution, on)
+    me = next(row for row in rows if row.organisation.pk == organisation.pk)
+    return {"on": on, "solution": solution, "organisation": organisation, "status": me.status,
+            **selectors.near(rows, organisation)}
+
+
+@decorate_view(public_read)
+@router.get("/organisations/{id}/adoption-profile", response=read(ProfileOut),
+            summary="A member's status for every solution against its county, size class and "
+            "the sector")
+def adoption_profile(request, id: Id, filters: Query[DayFilter]):
+    on = _on(filters)
+    organisation = _member(id, on)
+    return {"on": on, "organisation": organisation,
+            "size_class": size_class_out(selectors.size_class(organisation)),
+            "solutions": selectors.member_profile(organisation, on)}
+
+
+# --- Recorded adoption --------------------------------------------------------------------------
+
+
+@decorate_view(public_read)
+@router.get("/solutions/{slug}/adoption/{organisation_id}", response=read(list[PeriodOut]),
+            summary="The recorded status periods of one member, newest first")
+@paginate(PagePagination)
+def adoption_periods(request, slug: Slug, organisation_id: Id):
+    organisation = get_object_or_404(Organisation.objects.members(), pk=organisation_id)
+    return selectors.adoption_history(_solution(slug), organisation)
+
+
+@router.post("/solutions/{slug}/adoption/{organisation_id}",
+             response={**write(AdoptionOut, 201), 200: AdoptionOut}, auth=WRITE_AUTH,
+             summary="Report a member's status from a day (its contacts, the secretariat); "
+             "201 when a new period began, 200 when the current one was updated")
+def adoption_record(request, slug: Slug, organisation_id: Id, payload: AdoptionIn):
+    solution = _solution(slug)
+    organisation = get_object_or_404(Organisation, pk=organisation_id)
+    started = Adoption.objects.filter(solution=solution, organisation=organisation,
+                                      valid_from=payload.valid_from).exists()
+    adoption = services.adoption_record(
+        actor=actor(request), solution=solution, organisation=organisation,
+        status=payload.status, valid_from=payload.valid_from,
+        contact=_contact(payload.contact_person_id, organisation),
+        contact_role=payload.contact_role, note=payload.note)
+    created = not started and adoption.valid_from == payload.valid_from
+    return Status(201 if created else 200, _adoption(adoption.pk))
+
+
+@router.patch("/adoptions/{id}", response=write(AdoptionOut), auth=WRITE_AUTH,
+              summary="Correct a recorded status period, with the reason (the secretariat)")
+def adoption_correct(request, id: Id, payload: AdoptionCorrectIn):
+    adoption = _adoption(id)
+    data = payload.dict(exclude_unset=True)
+    reason = data.pop("reason")
+    if "contact_person_id" in data:
+        data["contact"] = _contact(data.pop("contact_person_id"), adoption.organisation)
+    services.adoption_correct(actor=actor(request), adoption=adoption, data=data, reason=reason)
+    return _adoption(id)

@@ -180,6 +180,14 @@ def check_adopter(organisation: Organisation) -> None:
             "Only members (municipalities and county municipalities) adopt solutions.")})
 
 
+def check_contact(organisation: Organisation, contact: Person | None) -> None:
+    """A contact person works for the organisation today (a current affiliation)."""
+    if contact is not None and not contact.affiliations.current().filter(
+            organisation=organisation).exists():
+        raise ValidationError({"contact": _("%(person)s does not work for %(organisation)s.")
+                               % {"person": contact.name, "organisation": organisation.name}})
+
+
 def adoption_record(*, actor, solution: Solution, organisation: Organisation, status: str,
                     valid_from: datetime.date, contact: Person | None = None,
                     contact_role: str = "", note: str = "", reason: str = "") -> Adoption:
@@ -190,6 +198,7 @@ def adoption_record(*, actor, solution: Solution, organisation: Organisation, st
     """
     require(actor, "solutions.update_adoption", organisation)
     check_adopter(organisation)
+    check_contact(organisation, contact)
     change = AdoptionChange(status=status, valid_from=valid_from, contact=contact,
                             contact_role=contact_role.strip(), note=note.strip())
     with transaction.atomic():
@@ -215,8 +224,16 @@ def adoption_correct(*, actor, adoption: Adoption, data: dict, reason: str) -> A
     if not reason.strip():
         raise ValidationError({"reason": _("Say why the recorded adoption is corrected.")})
     with transaction.atomic():
-        assign(adoption, data, {"status", "valid_from", "valid_to", "contact", "contact_role",
-                                "note"})
+        changed = assign(adoption, data, {"status", "valid_from", "valid_to", "contact",
+                                          "contact_role", "note"})
+        if "contact" in changed:
+            check_contact(adoption.organisation, adoption.contact)
+        today = timezone.localdate()
+        for name in ("valid_from", "valid_to"):
+            day = getattr(adoption, name)
+            if day is not None and not EARLIEST_ADOPTION <= day <= today:
+                raise ValidationError({name: _("Choose a day from %(earliest)s to today.") % {
+                    "earliest": EARLIEST_ADOPTION.isoformat()}})
         others = (Adoption.objects.select_for_update()
                   .filter(solution_id=adoption.solution_id,
                           organisation_id=adoption.organisation_id)

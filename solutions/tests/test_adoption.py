@@ -249,3 +249,25 @@ def test_diffusion_reads_run_a_fixed_number_of_queries():
         return count_queries(read)
 
     assert measure(3) == measure(30)
+
+
+def test_a_contact_person_must_work_for_the_organisation():
+    org, solution = OrganisationFactory(), SolutionFactory()
+    stranger = PersonFactory()
+    with pytest.raises(ValidationError) as error:
+        record(org, solution, "production", D(2020, 1, 1), contact=stranger)
+    assert "contact" in error.value.message_dict
+    assert not Adoption.objects.exists()
+
+
+def test_corrections_keep_to_the_same_days_as_reports():
+    org, solution = OrganisationFactory(), SolutionFactory()
+    adoption = record(org, solution, "production", D(2020, 1, 1))
+    with time_machine.travel(D(2026, 6, 1)):
+        for data in ({"valid_from": D(1980, 1, 1)}, {"valid_to": D(2026, 6, 2)}):
+            with pytest.raises(ValidationError) as error:
+                services.adoption_correct(actor=SYSTEM, adoption=adoption, data=data,
+                                          reason="Retting")
+            assert set(data) <= set(error.value.message_dict)
+            adoption.refresh_from_db()
+    assert (adoption.valid_from, adoption.valid_to) == (D(2020, 1, 1), None)

@@ -13,6 +13,7 @@ from core.access import SYSTEM
 from core.services import history_save
 from register.models import Affiliation, Organisation, OrganisationKind, Person
 from representation import demo as representation_demo
+from solutions import demo as solutions_demo
 from structure import services
 from structure.models import Body, SeatRole
 
@@ -104,6 +105,7 @@ class Command(BaseCommand):
         self._users()
         representation_demo.load(rng=rng, people=list(pool))  # the people not yet seated
         cases_demo.load()
+        solutions_demo.load()
 
     def _users(self):
         oslo = Organisation.objects.get(kind=OrganisationKind.MUNICIPALITY, number="0301")

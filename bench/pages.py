@@ -44,7 +44,7 @@ from django.urls import include, path  # noqa: E402
 P95_RATIO_BUDGET = 10
 UNCACHED_P50_RATIO_GUARD = 60
 QUERY_BUDGET = 25
-PUBLIC_NAMESPACES = {"core", "register", "structure", "cases", "case_feeds"}
+PUBLIC_NAMESPACES = {"core", "register", "structure", "cases", "case_feeds", "solutions"}
 TRIVIAL_URL = "/__bench__/trivial/"
 # Routes of those namespaces that are not pages, with the reason (no page is skipped silently).
 NOT_PAGES = {"core:set_language": "the language switch: a redirect setting a cookie",
@@ -129,6 +129,25 @@ def _solution():
     return SimpleNamespace(pk=solution.pk, slug=solution.slug, organisation_id=organisation.pk)
 
 
+def _solution_page():
+    """For the pages: the solution with most adoption periods among those with a benefit model
+    (its benefits page computes the most), one member's adoption of it, and the heaviest chart
+    export (the grid of every member, as SVG)."""
+    from types import SimpleNamespace
+
+    from django.db.models import Count
+
+    from solutions.models import Solution
+
+    solutions = Solution.objects.annotate(n=Count("adoptions")).order_by("-n", "pk")
+    solution = solutions.filter(benefit_model__isnull=False).first() or solutions.first()
+    organisation = _organisation()
+    if solution is None or organisation is None:
+        return None
+    return SimpleNamespace(pk=solution.pk, solution_slug=solution.slug,
+                           organisation_pk=organisation.pk, chart="medlemmer", fmt="svg")
+
+
 SUBJECTS = {  # subject -> the row to show (the biggest of its kind: the worst case)
     "organisation": _organisation,
     "county": lambda: _most("register.County", "organisations"),
@@ -144,6 +163,7 @@ SUBJECTS = {  # subject -> the row to show (the biggest of its kind: the worst c
     "round": _public_round,
     "meeting": lambda: _most("cases.Meeting", "items"),
     "solution": _solution,
+    "solution_page": _solution_page,
 }
 PAGE_SUBJECTS = {"organisation_detail": "organisation", "county_detail": "county",
                  "network_detail": "network", "person_detail": "person",
@@ -151,7 +171,11 @@ PAGE_SUBJECTS = {"organisation_detail": "organisation", "county_detail": "county
                  "county_history": "county", "network_history": "network",
                  "person_history": "person", "body_history": "body",
                  "body_calendar": "body", "case_detail": "case", "case_history": "case",
-                 "round_detail": "round", "meeting_detail": "meeting"}
+                 "round_detail": "round", "meeting_detail": "meeting",
+                 "solution_detail": "solution_page", "solution_members": "solution_page",
+                 "solution_benefits": "solution_page", "solution_history": "solution_page",
+                 "adoption_detail": "solution_page", "chart_export": "solution_page",
+                 "member_profile": "organisation"}
 API_SUBJECTS = {"organisations": "organisation", "counties": "county", "networks": "network",
                 "people": "person", "bodies": "body", "affiliations": "affiliation",
                 "seats": "seat", "memberships": "membership", "vacancies": "vacancy",
@@ -190,8 +214,10 @@ def _subject(name: str, cache: dict):
 
 
 def _value(obj, kwarg: str):
-    """The route argument from the subject: pk/id, <model>_pk (as the case routes name it), or
-    an attribute such as slug."""
+    """The route argument from the subject: an attribute of that name (slug, solution_slug,
+    organisation_pk ...), else pk for pk/id and <model>_pk (as the case routes name it)."""
+    if hasattr(obj, kwarg):
+        return getattr(obj, kwarg)
     return obj.pk if kwarg in {"pk", "id"} or kwarg.endswith("_pk") else getattr(obj, kwarg)
 
 

@@ -15,6 +15,8 @@ urlpatterns = [
     path("rediger/", include("register.edit_urls")),
     path("rediger/", include("structure.edit_urls")),
     path("rediger/saker/", include("cases.edit_urls")),
+    path("losninger/", include("solutions.urls")),
+    path("rediger/losninger/", include("solutions.edit_urls")),
     path("api/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

@@ -137,14 +137,14 @@ def _int_param(request, name: str, default: int) -> int:
     return int(raw)
 
 
-def url_maker(name: str):
-    """``reverse(name, args=[value])`` for many rows at once: reversed once, then joined.
+def url_maker(name: str, *fixed):
+    """``reverse(name, args=[*fixed, value])`` for many rows at once: reversed once, then joined.
 
-    For routes with one int or slug argument (rendering a list through ``{% url %}`` or
+    For routes whose last argument is an int or slug (rendering a list through ``{% url %}`` or
     ``get_absolute_url`` reverses once per row, which dominates the time of long tables).
     """
     marker = "9081726354"
-    prefix, suffix = reverse(name, args=[marker]).split(marker)
+    prefix, suffix = reverse(name, args=[*fixed, marker]).split(marker)
     return lambda value: f"{prefix}{value}{suffix}"
 
 

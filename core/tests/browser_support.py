@@ -60,9 +60,9 @@ THIRD_PARTY_EXCEPTIONS: dict[str, set[str]] = {
 
 # Route arguments that are not keys of a register object: name -> value. Add here when a new
 # route takes, say, a year; discovery fails loudly until it can fill every argument.
-EXTRA_VALUES: dict[str, list] = {"year": [2024]}
+EXTRA_VALUES: dict[str, list] = {"year": [2024], "chart": ["kurve"], "fmt": ["svg"]}
 
-APP_LABELS = ("register", "structure", "accounts", "representation", "cases")
+APP_LABELS = ("register", "structure", "accounts", "representation", "cases", "solutions")
 KEY_ATTRS = ("pk", "slug", "number", "org_number")
 CSP_MARKERS = ("Content Security Policy", "Refused to")
 

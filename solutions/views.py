@@ -1,0 +1,277 @@
+"""Pages of common solutions, open to everyone: the catalogue, a solution's diffusion (curve,
+breakdowns, laggards, "who near me"), the grid of all members, the benefit model, a member's
+profile across the catalogue, one member's adoption of one solution, and chart exports.
+
+Every figure is "as of" a day (``?dato=``, default today): adoption is kept in business time, so
+a past day is a query. Views only ask ``solutions.selectors`` and ``solutions.benefits``; the
+forms of contacts and the secretariat are in ``edit_views`` (under /rediger/losninger/).
+"""
+
+from __future__ import annotations
+
+from django.http import Http404
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from core.access import has_perm, is_admin
+from core.cache import public_page
+from core.views import history_context, history_page, paginate, url_maker
+from register.models import MEMBER_KINDS, Organisation
+
+from . import benefits, charts, forms, selectors
+from .models import Adoption, AdoptionStatus, BenefitModel, Solution
+
+HISTORY_ROWS = 50  # a member's change log for one solution on its page
+
+
+def crumbs(*pairs) -> list[tuple[str, str]]:
+    return [(str(label), url) for label, url in pairs]
+
+
+def catalogue_crumb():
+    return (_("Common solutions"), reverse("solutions:solution_list"))
+
+
+def solution_crumb(solution):
+    return (solution.name, reverse("solutions:solution_detail", args=[solution.slug]))
+
+
+def _solution(slug: str) -> Solution:
+    try:
+        return selectors.solution_detail(slug)
+    except Solution.DoesNotExist as error:
+        raise Http404 from error
+
+
+def _as_of(request, members=None) -> forms.AsOfForm:
+    return forms.AsOfForm(request.GET or None, members=members)
+
+
+def _status(form) -> int:
+    return 400 if form.is_bound and form.errors else 200
+
+
+def status_labels() -> dict[str, str]:
+    return {value: str(label) for value, label in AdoptionStatus.choices}
+
+
+@public_page
+def solution_list(request):
+    form = forms.CatalogueFilter(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    queryset = selectors.solution_list(**filters)
+    page, page_size = paginate(request, queryset)
+    detail_url = url_maker("solutions:solution_detail")
+    solutions = list(page.object_list)
+    for solution in solutions:
+        solution.url = detail_url(solution.slug)
+    return render(request, "solutions/solution_list.html", {
+        "form": form, "page_obj": page, "solutions": solutions,
+        "members": Organisation.objects.current().filter(kind__in=MEMBER_KINDS).count(),
+        "may_manage": has_perm(request.user, "solutions.manage"),
+        "crumbs": crumbs(catalogue_crumb()),
+    }, status=_status(form))
+
+
+def _diffusion(request, solution):
+    """What the solution page and its exports share: statuses on the day, the curve and the
+    chosen breakdown."""
+    members = selectors.members_on(timezone.localdate())
+    form = _as_of(request, members=members)
+    on = form.on
+    rows = selectors.statuses(solution, on)
+    return form, on, rows
+
+
+@public_page
+def solution_detail(request, solution_slug: str):
+    solution = _solution(solution_slug)
+    form, on, rows = _diffusion(request, solution)
+    points = selectors.curve(solution, until=on)
+    groups = selectors.breakdown(rows, form.breakdown)
+    member = form.cleaned_data.get("medlem") if form.is_valid() else None
+    labels = status_labels()
+    context = {
+        "solution": solution, "form": form, "on": on, "rows": rows,
+        "counts": [(labels[s], n, s) for s, n in selectors.status_counts(rows).items()],
+        "points": points, "groups": groups, "breakdown": form.breakdown,
+        "curve_chart": charts.curve(solution, points) if points else None,
+        "breakdown_chart": charts.breakdown(solution, groups, form.breakdown),
+        "laggards": selectors.laggards(rows), "member": member,
+        "near": selectors.near(rows, member) if member else None,
+        "signed_in": request.user.is_authenticated,
+        "may_manage": has_perm(request.user, "solutions.manage"),
+        "benefit": _benefit_summary(solution),
+        "crumbs": crumbs(catalogue_crumb(), solution_crumb(solution)),
+        **history_context(solution, show_actors=is_admin(request.user),
+                          history_url=reverse("solutions:solution_history",
+                                              args=[solution.slug])),
+    }
+    return render(request, "solutions/solution_detail.html", context, status=_status(form))
+
+
+def _benefit_summary(solution):
+    try:
+        model = solution.benefit_model
+    except BenefitModel.DoesNotExist:
+        return None
+    items = list(model.items.all())
+    if not items:
+        return {"model": model, "appraisal": None}
+    return {"model": model,
+            "appraisal": benefits.appraise(model, items, benefits.sector_drivers())}
+
+
+@public_page
+def solution_members(request, solution_slug: str):
+    """All members on a day: a grid coloured *and* patterned by status, and the same as a
+    table (the accessible alternative, also for screen readers)."""
+    solution = _solution(solution_slug)
+    form, on, rows = _diffusion(request, solution)
+    organisation_url = url_maker("register:organisation_detail")
+    adoption_url = url_maker("solutions:adoption_detail", solution.slug)
+    for row in rows:
+        row.url = adoption_url(row.organisation.pk)
+        row.organisation_url = organisation_url(row.organisation.pk)
+    labels = status_labels()
+    return render(request, "solutions/solution_members.html", {
+        "solution": solution, "form": form, "on": on, "rows": rows,
+        "counts": [(labels[s], n, s) for s, n in selectors.status_counts(rows).items()],
+        "grid": charts.grid(solution, rows, on),
+        "signed_in": request.user.is_authenticated,
+        "crumbs": crumbs(catalogue_crumb(), solution_crumb(solution),
+                         (_("All members"), request.path)),
+    }, status=_status(form))
+
+
+@public_page
+def solution_benefits(request, solution_slug: str):
+    """The benefit model: cash flows per actor and year, NPV, payback, who pays and who gains,
+    the sensitivity of each item, realised gains from adoption so far, and a member's share."""
+    solution = _solution(solution_slug)
+    try:
+        model = solution.benefit_model
+    except BenefitModel.DoesNotExist:
+        model = None
+    members = selectors.members_on(timezone.localdate())
+    form = _as_of(request, members=members)
+    context = {"solution": solution, "model": model, "form": form,
+               "may_manage": has_perm(request.user, "solutions.manage"),
+               "crumbs": crumbs(catalogue_crumb(), solution_crumb(solution),
+                                (_("Benefits"), request.path))}
+    if model is not None:
+        items = list(model.items.all())
+        context.update(benefits_context(solution, model, items, form))
+    return render(request, "solutions/solution_benefits.html", context, status=_status(form))
+
+
+def benefits_context(solution, model, items, form) -> dict:
+    sector = benefits.sector_drivers()
+    appraisal = benefits.appraise(model, items, sector) if items else None
+    if appraisal is None:
+        return {"items": items}
+    today = timezone.localdate()
+    years = [y for y in appraisal.years if y <= today.year]
+    coverage = benefits.coverage_by_year(solution, years) if years else {}
+    realised = benefits.realised_gains(model, items, coverage, today.year) if years else None
+    member = form.cleaned_data.get("medlem") if form.is_valid() else None
+    estimate = None
+    if member is not None:
+        estimate = benefits.appraise(model, items, benefits.member_drivers(member, sector),
+                                     actor_types=benefits.member_actor_types(member))
+    sensitivity = benefits.sensitivity(model, items, sector)
+    return {
+        "items": items, "appraisal": appraisal, "realised": realised, "member": member,
+        "estimate": estimate, "sensitivity": sensitivity, "sector": sector,
+        "flow_rows": charts.flow_rows(appraisal),
+        "cashflow_chart": charts.cash_flows(solution, appraisal),
+        "sensitivity_chart": charts.sensitivity(solution, sensitivity, appraisal),
+        "actors": charts.actor_rows(appraisal),
+    }
+
+
+@public_page
+def member_profile(request, organisation_pk: int):
+    """A member's adoption across the catalogue against its county, size class and sector."""
+    organisation = get_object_or_404(Organisation.objects.select_related("county"),
+                                     pk=organisation_pk, kind__in=MEMBER_KINDS)
+    form = _as_of(request)
+    on = form.on
+    rows = selectors.member_profile(organisation, on)
+    for row in rows:
+        row.url = reverse("solutions:adoption_detail", args=[row.solution.slug,
+                                                            organisation.pk])
+    labels = status_labels()
+    return render(request, "solutions/member_profile.html", {
+        "organisation": organisation, "form": form, "on": on, "rows": rows,
+        "size_label": selectors.SIZE_LABELS[selectors.size_class(organisation)],
+        "labels": labels,
+        "in_production": sum(1 for row in rows if row.status == AdoptionStatus.PRODUCTION),
+        "crumbs": crumbs(catalogue_crumb(), (organisation.name, request.path)),
+    }, status=_status(form))
+
+
+@public_page
+def adoption_detail(request, solution_slug: str, organisation_pk: int):
+    """One member's adoption of one solution: its status periods and its change log."""
+    solution = get_object_or_404(Solution, slug=solution_slug)
+    organisation = get_object_or_404(Organisation, pk=organisation_pk, kind__in=MEMBER_KINDS)
+    periods = list(selectors.adoption_history(solution, organisation))
+    log = list(Adoption.history.filter(solution_id=solution.pk, organisation_id=organisation.pk)
+               .order_by("-history_date", "-history_id")[:HISTORY_ROWS])
+    return render(request, "solutions/adoption_detail.html", {
+        "solution": solution, "organisation": organisation, "periods": periods, "log": log,
+        "signed_in": request.user.is_authenticated,
+        "show_actors": is_admin(request.user),
+        "may_update": has_perm(request.user, "solutions.update_adoption", organisation),
+        "may_correct": has_perm(request.user, "solutions.manage"),
+        "crumbs": crumbs(catalogue_crumb(), solution_crumb(solution),
+                         (organisation.name, request.path)),
+    })
+
+
+@public_page
+def solution_history(request, solution_slug: str):
+    solution = get_object_or_404(Solution, slug=solution_slug)
+    return history_page(request, solution, show_actors=is_admin(request.user),
+                        crumbs=crumbs(catalogue_crumb(), solution_crumb(solution)))
+
+
+EXPORTS = {"kurve": "curve", "fordeling": "breakdown", "medlemmer": "grid",
+           "kontantstrom": "cash_flows", "sensitivitet": "sensitivity"}
+
+
+@public_page
+def chart_export(request, solution_slug: str, chart: str, fmt: str):
+    """A chart of the solution page as SVG or PNG, or its data as CSV (``?dato=`` and
+    ``?fordeling=`` as on the page)."""
+    if chart not in EXPORTS or fmt not in charts.FORMATS:
+        raise Http404
+    solution = _solution(solution_slug)
+    form, on, rows = _diffusion(request, solution)
+    if form.is_bound and form.errors:
+        raise Http404(form.errors.as_text())
+    built = None
+    if chart == "kurve":
+        built = charts.curve(solution, selectors.curve(solution, until=on))
+    elif chart == "fordeling":
+        built = charts.breakdown(solution, selectors.breakdown(rows, form.breakdown),
+                                 form.breakdown)
+    elif chart == "medlemmer":
+        built = charts.grid(solution, rows, on)
+    else:
+        try:
+            model = solution.benefit_model
+        except BenefitModel.DoesNotExist as error:
+            raise Http404 from error
+        items = list(model.items.all())
+        if not items:
+            raise Http404
+        sector = benefits.sector_drivers()
+        appraisal = benefits.appraise(model, items, sector)
+        built = (charts.cash_flows(solution, appraisal) if chart == "kontantstrom" else
+                 charts.sensitivity(solution, benefits.sensitivity(model, items, sector),
+                                    appraisal))
+    return charts.export(built, fmt, f"{solution.slug}-{chart}-{on.isoformat()}")

@@ -52,12 +52,9 @@ class AsOfForm(forms.Form):
     medlem = SafeModelChoiceField(label=_("Your municipality or county municipality"),
                                   required=False, queryset=Organisation.objects.none())
 
-    def __init__(self, *args, members=None, **kwargs):
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["medlem"].queryset = (
-            Organisation.objects.current().filter(kind__in=MEMBER_KINDS))
-        self.fields["medlem"].choices = [("", _("Choose a member"))] + [
-            (o.pk, o.name) for o in (members or [])]
+        self.fields["medlem"].queryset = Organisation.objects.filter(kind__in=MEMBER_KINDS)
 
     def clean_dato(self):
         day = self.cleaned_data.get("dato")

@@ -131,7 +131,7 @@ class Adoption(ValidityPeriod, PlainTextModel):
     class Meta:
         verbose_name = _("adoption")
         verbose_name_plural = _("adoptions")
-        ordering = ["solution", "organisation", "valid_from"]
+        ordering = ["solution_id", "organisation_id", "valid_from"]  # no joins to order
         constraints = [
             models.CheckConstraint(condition=Q(valid_from__isnull=False),
                                    name="adoption_has_start"),
@@ -144,6 +144,8 @@ class Adoption(ValidityPeriod, PlainTextModel):
         ]
         indexes = [
             models.Index(fields=["solution", "valid_from"], name="adoption_solution_from"),
+            models.Index(fields=["status", "solution", "organisation", "valid_from", "valid_to"],
+                         name="adoption_status_covering"),
             models.Index(fields=["organisation", "solution"], name="adoption_org_solution"),
         ]
 

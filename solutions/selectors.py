@@ -10,10 +10,12 @@ solution).
 from __future__ import annotations
 
 import datetime
+from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -63,9 +65,13 @@ def solution_list(*, q: str = "", kind: str = "", lifecycle: str = "",
                   on: datetime.date | None = None) -> QuerySet:
     """The catalogue with the number of members in production on ``on``."""
     on = on or timezone.localdate()
+    # A subquery per listed row (after the page's LIMIT), on the covering index: a grouped
+    # join counted every solution's periods before paging (300 ms at national scale).
+    in_production = (Adoption.objects.filter(solution=OuterRef("pk"), status=PRODUCTION)
+                     .filter(valid_on_q(on)).order_by().values("solution")
+                     .annotate(n=Count("pk")).values("n"))
     queryset = Solution.objects.select_related("provider").annotate(
-        production_count=Count("adoptions", filter=Q(adoptions__status=PRODUCTION)
-                               & valid_on_q(on, prefix="adoptions__")))
+        production_count=Coalesce(Subquery(in_production), 0))
     if q:
         queryset = queryset.filter(Q(name__icontains=q) | Q(description__icontains=q))
     if kind:
@@ -175,30 +181,44 @@ def curve(solution: Solution, *, until: datetime.date | None = None) -> list[Cur
                    .values_list("organisation_id", "status", "valid_from", "valid_to"))
     if not periods:
         return []
-    organisations = list(Organisation.objects.filter(kind__in=MEMBER_KINDS)
-                         .values_list("pk", "population", "valid_from", "valid_to"))
     first = min(p[2] for p in periods)
     days = [datetime.date(year, 12, 31) for year in range(first.year, until.year)] + [until]
-    by_org: dict[int, list] = defaultdict(list)
-    for org_id, status, start, end in periods:
-        by_org[org_id].append((start, end, status))
-    points = []
-    for day in days:
-        valid = [(pk, pop or 0) for pk, pop, start, end in organisations
-                 if (start is None or start <= day) and (end is None or end >= day)]
-        counts: Counter = Counter()
-        production_population = 0
-        for pk, pop in valid:
-            status = next((s for start, end, s in by_org.get(pk, ())
-                           if start <= day and (end is None or end >= day)), NOT_STARTED)
-            counts[status] += 1
+    n = len(days)
+    members, population = [0] * n, [0] * n
+    valid: dict[int, tuple[int, int, int]] = {}  # organisation → (first day index, end, pop)
+    for pk, pop, start, end in (Organisation.objects.filter(kind__in=MEMBER_KINDS)
+                                .values_list("pk", "population", "valid_from", "valid_to")):
+        lo, hi = _span(days, start, end)
+        valid[pk] = (lo, hi, pop or 0)
+        for i in range(lo, hi):
+            members[i] += 1
+            population[i] += pop or 0
+    counts = {status: [0] * n for status in AdoptionStatus.values}
+    covered = [0] * n
+    for org_id, status, start, end in periods:  # each period adds to the days it spans
+        if org_id not in valid:
+            continue
+        org_lo, org_hi, pop = valid[org_id]
+        lo, hi = _span(days, start, end)
+        for i in range(max(lo, org_lo), min(hi, org_hi)):
+            counts[status][i] += 1
             if status == PRODUCTION:
-                production_population += pop
-        points.append(CurvePoint(on=day, members=len(valid),
-                                 population=sum(pop for _pk, pop in valid),
-                                 counts={s: counts.get(s, 0) for s in AdoptionStatus.values},
-                                 production_population=production_population))
+                covered[i] += pop
+    points = []
+    for i, day in enumerate(days):
+        day_counts = {status: counts[status][i] for status in AdoptionStatus.values}
+        day_counts[NOT_STARTED] = members[i] - sum(
+            v for status, v in day_counts.items() if status != NOT_STARTED)
+        points.append(CurvePoint(on=day, members=members[i], population=population[i],
+                                 counts=day_counts, production_population=covered[i]))
     return points
+
+
+def _span(days: list[datetime.date], start, end) -> tuple[int, int]:
+    """The indexes of ``days`` (sorted) within [start, end] (open ends allowed), as a range."""
+    lo = 0 if start is None else bisect_left(days, start)
+    hi = len(days) if end is None else bisect_right(days, end)
+    return lo, hi
 
 
 # --- breakdowns, laggards, near me -----------------------------------------------------------
@@ -239,24 +259,38 @@ def breakdown(rows: list[MemberStatus], by: str) -> list[Group]:
     networks, or in none)."""
     groups: dict[str, Group] = {}
     for row in rows:
-        for key, label, url in _keys(row, by):
-            groups.setdefault(key, Group(key=key, label=label, url=url)).rows.append(row)
+        for key in _keys(row, by):
+            group = groups.get(key)
+            if group is None:
+                group = groups[key] = _group(row, by, key)
+            group.rows.append(row)
     if by == "size":
         order = [key for key, *_rest in SIZE_CLASSES] + [COUNTY_CLASS[0], UNKNOWN_CLASS[0]]
         return [groups[key] for key in order if key in groups]
     return sorted(groups.values(), key=lambda g: g.label)
 
 
-def _keys(row: MemberStatus, by: str) -> list[tuple[str, str, str]]:
-    organisation = row.organisation
+def _keys(row: MemberStatus, by: str) -> list[str]:
+    """The keys of the groups ``row`` belongs to (cheap: called for every member)."""
     if by == "county":
-        county = organisation.county
-        return [(county.number, county.short_name, county.get_absolute_url())] if county else []
+        county = row.organisation.county
+        return [county.number] if county else []
     if by == "network":
-        return [(n.slug, n.name, n.get_absolute_url()) for n in row.networks]
+        return [n.slug for n in row.networks]
     if by == "size":
-        return [(row.size, str(SIZE_LABELS[row.size]), "")]
+        return [row.size]
     raise ValueError(f"unknown breakdown {by!r}")
+
+
+def _group(row: MemberStatus, by: str, key: str) -> Group:
+    """A new group named after its first member's county, network or size class."""
+    if by == "county":
+        county = row.organisation.county
+        return Group(key=key, label=county.short_name, url=county.get_absolute_url())
+    if by == "network":
+        network = next(n for n in row.networks if n.slug == key)
+        return Group(key=key, label=network.name, url=network.get_absolute_url())
+    return Group(key=key, label=str(SIZE_LABELS[key]))
 
 
 @dataclass
@@ -275,7 +309,7 @@ def laggards(rows: list[MemberStatus]) -> list[Laggard]:
         if row.status != NOT_STARTED:
             continue
         for by in ("county", "network"):
-            for key, _label, _url in _keys(row, by):
+            for key in _keys(row, by):
                 group = groups[by][key]
                 others = group.members - 1
                 if others and group.production / others > LAGGARD_SHARE:

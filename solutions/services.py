@@ -142,6 +142,15 @@ def plan_adoption(*, solution: Solution, organisation: Organisation,
                 "earliest": EARLIEST_ADOPTION.isoformat()})
         details = {"contact": change.contact, "contact_role": change.contact_role,
                    "note": change.note}
+        if latest is not None and latest.valid_to is not None and latest not in plan.close:
+            # The pair's last period has ended (a correction left a gap): a new status starts
+            # after it and leaves it as it is.
+            if change.valid_from <= latest.valid_to:
+                raise AdoptionRefused("valid_from", _(
+                    "%(date)s falls in the status recorded from %(start)s to %(end)s") % {
+                    "date": change.valid_from.isoformat(),
+                    "start": latest.valid_from.isoformat(), "end": latest.valid_to.isoformat()})
+            latest = None
         if latest is None:
             latest = Adoption(solution=solution, organisation=organisation,
                               status=change.status, valid_from=change.valid_from, **details)
@@ -202,9 +211,9 @@ def adoption_record(*, actor, solution: Solution, organisation: Organisation, st
     change = AdoptionChange(status=status, valid_from=valid_from, contact=contact,
                             contact_role=contact_role.strip(), note=note.strip())
     with transaction.atomic():
-        current = (Adoption.objects.select_for_update()
-                   .filter(solution=solution, organisation=organisation, valid_to__isnull=True)
-                   .first())
+        current = (Adoption.objects.select_for_update()  # the latest period, open or ended
+                   .filter(solution=solution, organisation=organisation)
+                   .order_by("-valid_from").first())
         try:
             plan = plan_adoption(solution=solution, organisation=organisation, current=current,
                                  changes=[change], today=timezone.localdate())

@@ -271,3 +271,18 @@ def test_corrections_keep_to_the_same_days_as_reports():
             assert set(data) <= set(error.value.message_dict)
             adoption.refresh_from_db()
     assert (adoption.valid_from, adoption.valid_to) == (D(2020, 1, 1), None)
+
+
+def test_a_new_status_after_an_ended_period_leaves_it_alone():
+    org, solution = OrganisationFactory(), SolutionFactory()
+    adoption = record(org, solution, "production", D(2018, 1, 1))
+    services.adoption_correct(actor=SYSTEM, adoption=adoption,
+                              data={"valid_to": D(2019, 12, 31)}, reason="Sluttet")
+    with pytest.raises(ValidationError) as error:
+        record(org, solution, "planned", D(2019, 6, 1))
+    assert "valid_from" in error.value.message_dict
+    record(org, solution, "planned", D(2021, 1, 1))
+    periods = list(Adoption.objects.filter(organisation=org).order_by("valid_from")
+                   .values_list("status", "valid_from", "valid_to"))
+    assert periods == [("production", D(2018, 1, 1), D(2019, 12, 31)),
+                       ("planned", D(2021, 1, 1), None)]

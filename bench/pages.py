@@ -173,6 +173,7 @@ PAGE_SUBJECTS = {"organisation_detail": "organisation", "county_detail": "county
                  "body_calendar": "body", "case_detail": "case", "case_history": "case",
                  "round_detail": "round", "meeting_detail": "meeting",
                  "solution_detail": "solution_page", "solution_members": "solution_page",
+                 "solution_spread": "solution_page",
                  "solution_benefits": "solution_page", "solution_history": "solution_page",
                  "adoption_detail": "solution_page", "chart_export": "solution_page",
                  "member_profile": "organisation"}

@@ -12,6 +12,7 @@ urlpatterns = [
     path("", views.solution_list, name="solution_list"),
     path("medlem/<int:organisation_pk>/", views.member_profile, name="member_profile"),
     path("<slug:solution_slug>/", views.solution_detail, name="solution_detail"),
+    path("<slug:solution_slug>/spredning/", views.solution_spread, name="solution_spread"),
     path("<slug:solution_slug>/medlemmer/", views.solution_members, name="solution_members"),
     path("<slug:solution_slug>/gevinster/", views.solution_benefits, name="solution_benefits"),
     path("<slug:solution_slug>/endringer/", views.solution_history, name="solution_history"),

@@ -13,7 +13,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html, format_html_join
+from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
@@ -54,11 +54,11 @@ def _as_of(request) -> forms.AsOfForm:
 def member_options(organisations, form) -> str:
     """The member choice's <option>s, built once in Python: Django's Select renders a template
     per option, which for 372 members was a fifth of the solution page."""
-    selected = form.data.get("medlem", "")
-    first = format_html('<option value="">{}</option>', _("Choose a member"))
-    return first + format_html_join("", '<option value="{}"{}>{}</option>', (
-        (o.pk, mark_safe(" selected") if str(o.pk) == selected else "", o.name)
-        for o in organisations))
+    selected = str(form.data.get("medlem", ""))
+    options = [f'<option value="">{escape(_("Choose a member"))}</option>']
+    options += [f'<option value="{o.pk}"{" selected" if str(o.pk) == selected else ""}>'
+                f"{escape(o.name)}</option>" for o in organisations]
+    return mark_safe("".join(options))  # noqa: S308 - every text escaped above
 
 
 def _status(form) -> int:
@@ -98,30 +98,47 @@ def _diffusion(request, solution):
 
 @public_page
 def solution_detail(request, solution_slug: str):
+    """The entry, its adoption curve and status counts on a day, and its benefits in brief.
+    Breakdowns, laggards and "who near me" are on the spread page; every member on the grid
+    page (each reads all 372 members' statuses; this page needs only the curve)."""
     solution = _solution(solution_slug)
-    form, on, rows = _diffusion(request, solution)
+    form = _as_of(request)
+    on = form.on
     points = selectors.curve(solution, until=on)
-    groups = selectors.breakdown(rows, form.breakdown)
-    member = form.cleaned_data.get("medlem") if form.is_valid() else None
     labels = status_labels()
-    context = {
-        "solution": solution, "form": form, "on": on, "rows": rows,
-        "counts": [(labels[s], n, s) for s, n in selectors.status_counts(rows).items()],
-        "points": points, "groups": groups, "breakdown": form.breakdown,
+    last = points[-1] if points else None
+    return render(request, "solutions/solution_detail.html", {
+        "solution": solution, "form": form, "on": on, "points": points, "last": last,
+        "counts": [(labels[s], last.counts[s] if last else None, s) for s in labels],
         "curve_chart": charts.curve(solution, points) if points else None,
-        "breakdown_chart": charts.breakdown(solution, groups, form.breakdown),
-        "laggards": selectors.laggards(rows), "member": member,
-        "near": selectors.near(rows, member) if member else None,
-        "member_options": member_options([row.organisation for row in rows], form),
-        "signed_in": request.user.is_authenticated,
         "may_manage": has_perm(request.user, "solutions.manage"),
         "benefit": _benefit_summary(solution),
         "crumbs": crumbs(catalogue_crumb(), solution_crumb(solution)),
         **history_context(solution, show_actors=is_admin(request.user),
                           history_url=reverse("solutions:solution_history",
                                               args=[solution.slug])),
-    }
-    return render(request, "solutions/solution_detail.html", context, status=_status(form))
+    }, status=_status(form))
+
+
+@public_page
+def solution_spread(request, solution_slug: str):
+    """Where the solution has spread on a day: by county, network or size class; the
+    laggards; and, for a chosen member, who near it is in production."""
+    solution = _solution(solution_slug)
+    form, on, rows = _diffusion(request, solution)
+    groups = selectors.breakdown(rows, form.breakdown)
+    member = form.cleaned_data.get("medlem") if form.is_valid() else None
+    return render(request, "solutions/solution_spread.html", {
+        "solution": solution, "form": form, "on": on, "groups": groups,
+        "breakdown": form.breakdown,
+        "breakdown_chart": charts.breakdown(solution, groups, form.breakdown),
+        "laggards": selectors.laggards(rows), "member": member,
+        "near": selectors.near(rows, member) if member else None,
+        "member_options": member_options([row.organisation for row in rows], form),
+        "signed_in": request.user.is_authenticated,
+        "crumbs": crumbs(catalogue_crumb(), solution_crumb(solution),
+                         (_("Spread"), request.path)),
+    }, status=_status(form))
 
 
 def _benefit_summary(solution):

@@ -62,23 +62,40 @@ def test_catalogue_lists_solutions_with_members_in_production(client, sector):
     assert client.get(reverse("solutions:solution_list"), {"kind": "x"}).status_code == 400
 
 
-def test_solution_page_shows_curve_breakdown_laggards_and_near_me(client, sector):
-    orgs, solution = sector
+def test_solution_page_shows_the_curve_and_counts_on_any_day(client, sector):
+    _orgs, solution = sector
     url = reverse("solutions:solution_detail", args=[solution.slug])
-    response = _english(client).get(url, {"medlem": orgs[3].pk})
+    response = _english(client).get(url)
     assert response.status_code == 200
     body = response.content.decode()
     assert 'role="img"' in body and "Adoption curve" in body
+    counts = {status: n for _label, n, status in response.context["counts"]}
+    assert counts["production"] == 3 and counts["not_started"] == 1
+    # as of a past day the curve and counts are those of that day
+    response = client.get(url, {"dato": "2014-12-31"})
+    counts = {status: n for _label, n, status in response.context["counts"]}
+    assert counts["production"] == 1 and counts["planned"] == 0 and counts["not_started"] == 3
+    assert response.context["points"][-1].on == D(2014, 12, 31)
+    assert client.get(url, {"dato": "1800-01-01"}).status_code == 400
+    assert client.get(url, {"dato": "2999-01-01"}).status_code == 400
+
+
+def test_spread_page_shows_breakdown_laggards_and_near_me(client, sector):
+    orgs, solution = sector
+    url = reverse("solutions:solution_spread", args=[solution.slug])
+    response = _english(client).get(url, {"medlem": orgs[3].pk})
+    assert response.status_code == 200
+    body = response.content.decode()
     assert [lag.row.organisation for lag in response.context["laggards"]] == [orgs[3]]
     near = response.context["near"]
     assert {r.organisation for r in near["county"]} == {orgs[0], orgs[1], orgs[2]}
     assert "Arkivleder" in body  # the public contact role
-    # as of a past day the curve and counts are those of that day
-    response = client.get(url, {"dato": "2014-12-31"})
-    counts = {status: n for _label, n, status in response.context["counts"]}
-    assert counts["production"] == 1 and counts["not_started"] == 3
-    assert client.get(url, {"dato": "1800-01-01"}).status_code == 400
-    assert client.get(url, {"dato": "2999-01-01"}).status_code == 400
+    assert f'<option value="{orgs[3].pk}" selected>' in body
+    groups = {g.key: g for g in response.context["groups"]}
+    assert (groups["71"].production, groups["71"].members) == (3, 4)
+    response = client.get(url, {"fordeling": "storrelse", "dato": "2014-12-31"})
+    assert sum(g.production for g in response.context["groups"]) == 1
+    assert client.get(url, {"fordeling": "x"}).status_code == 400
 
 
 def test_members_grid_and_table_cover_every_member(client, sector):
@@ -288,8 +305,9 @@ def test_pages_run_a_fixed_number_of_queries(client):
                                        last_year=2030, amount=100 + i)
         detail = reverse("solutions:solution_detail", args=[solution.slug])
         member = f"?medlem={orgs[0].pk}"
-        urls = [reverse("solutions:solution_list"), detail + member,
-                detail + "?fordeling=nettverk",
+        spread = reverse("solutions:solution_spread", args=[solution.slug])
+        urls = [reverse("solutions:solution_list"), detail, spread + member,
+                spread + "?fordeling=nettverk",
                 reverse("solutions:solution_members", args=[solution.slug]),
                 reverse("solutions:solution_benefits", args=[solution.slug]) + member,
                 reverse("solutions:member_profile", args=[orgs[0].pk]),

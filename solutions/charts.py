@@ -42,7 +42,7 @@ BREAKDOWN_TITLES = {"county": gettext_lazy("By county"),
 
 
 def _percent(value) -> str:
-    return _("%(number)s %%") % {"number": number_format(round(float(value)), 0)}
+    return _("%(number)s%%") % {"number": number_format(round(float(value)), 0)}
 
 
 def _share(value) -> str:

@@ -236,16 +236,23 @@ def member_profile(request, organisation_pk: int):
                                      pk=organisation_pk, kind__in=MEMBER_KINDS)
     form = _as_of(request)
     on = form.on
-    rows = selectors.member_profile(organisation, on)
-    for row in rows:
-        row.url = reverse("solutions:adoption_detail", args=[row.solution.slug,
-                                                            organisation.pk])
+    profile = selectors.member_profile(organisation, on)
+    marker = "solution-slug-marker"
+    url = reverse("solutions:adoption_detail", args=[marker, organisation.pk])
     labels = status_labels()
+    share = _("%(number)s%%")
+    day = charts.day_formatter()
+    rows = [{  # flat rows, texts made once: 200 rows through filters were most of the page
+        "url": url.replace(marker, row.solution.slug), "name": row.solution.name,
+        "status": row.status, "status_label": labels[row.status],
+        "since": day(row.adoption.valid_from) if row.adoption else "",
+        "lagging": row.status == AdoptionStatus.NOT_STARTED and row.peers["sector"] > 0.5,
+        **{name: share % {"number": round(value * 100)} for name, value in row.peers.items()},
+    } for row in profile]
     return render(request, "solutions/member_profile.html", {
         "organisation": organisation, "form": form, "on": on, "rows": rows,
         "size_label": selectors.SIZE_LABELS[selectors.size_class(organisation)],
-        "labels": labels,
-        "in_production": sum(1 for row in rows if row.status == AdoptionStatus.PRODUCTION),
+        "in_production": sum(1 for row in profile if row.status == AdoptionStatus.PRODUCTION),
         "crumbs": crumbs(catalogue_crumb(), (organisation.name, request.path)),
     }, status=_status(form))
 

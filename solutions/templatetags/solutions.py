@@ -25,7 +25,7 @@ def percent(value, decimals: int = 1) -> str:
         return "–"
     number = Decimal(value) * 100
     places = 0 if number == number.to_integral() else int(decimals)
-    return _("%(number)s %%") % {"number": number_format(number, places)}
+    return _("%(number)s%%") % {"number": number_format(number, places)}
 
 
 @register.filter
@@ -33,4 +33,4 @@ def share(value) -> str:
     """A share (0.625) as a whole percentage ("63 %")."""
     if value is None:
         return "–"
-    return _("%(number)s %%") % {"number": number_format(round(float(value) * 100), 0)}
+    return _("%(number)s%%") % {"number": number_format(round(float(value) * 100), 0)}

@@ -142,11 +142,14 @@ def test_unknown_export_is_404(client, sector):
 def test_member_profile_against_peers(client, sector):
     orgs, solution = sector
     other = SolutionFactory(name="Fiks Arkiv")
-    response = client.get(reverse("solutions:member_profile", args=[orgs[3].pk]))
-    rows = {row.solution: row for row in response.context["rows"]}
-    assert rows[solution].status == "not_started"
-    assert rows[solution].peers["county"] == pytest.approx(3 / 3)
-    assert rows[other].peers["sector"] == 0
+    response = _english(client).get(reverse("solutions:member_profile", args=[orgs[3].pk]))
+    rows = {row["name"]: row for row in response.context["rows"]}
+    assert rows[solution.name]["status"] == "not_started"
+    assert rows[solution.name]["lagging"]  # 3 of 3 others in production
+    assert (rows[solution.name]["county"], rows[solution.name]["sector"]) == ("100%", "100%")
+    assert rows[other.name]["sector"] == "0%"
+    assert rows[solution.name]["url"] == reverse("solutions:adoption_detail",
+                                                 args=[solution.slug, orgs[3].pk])
     agency = OrganisationFactory(kind="state_agency", number="")
     assert client.get(reverse("solutions:member_profile", args=[agency.pk])).status_code == 404
 

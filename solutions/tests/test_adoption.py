@@ -211,9 +211,9 @@ def test_breakdowns_laggards_and_near_me():
     assert (groups["71"].production, groups["71"].members) == (2, 3)
     assert groups["72"].production == 0
     lagging = selectors.laggards(rows)
-    assert [lag.row.organisation for lag in lagging] == [orgs[2]]
+    assert [lag.row.organisation.pk for lag in lagging] == [orgs[2].pk]
     near = selectors.near(rows, orgs[2])
-    assert {r.organisation for r in near["county"]} == {orgs[0], orgs[1]}
+    assert {r.organisation.pk for r in near["county"]} == {orgs[0].pk, orgs[1].pk}
     sizes = selectors.breakdown(rows, "size")
     assert sum(g.members for g in sizes) == 6
 

@@ -144,8 +144,12 @@ class Adoption(ValidityPeriod, PlainTextModel):
         ]
         indexes = [
             models.Index(fields=["solution", "valid_from"], name="adoption_solution_from"),
+            # Counting members in production: per solution (the catalogue, curves) and per
+            # group of members (a member's peers), each without reading the table.
             models.Index(fields=["status", "solution", "organisation", "valid_from", "valid_to"],
                          name="adoption_status_covering"),
+            models.Index(fields=["status", "organisation", "solution", "valid_from", "valid_to"],
+                         name="adoption_status_org_covering"),
             models.Index(fields=["organisation", "solution"], name="adoption_org_solution"),
         ]
 

@@ -1,3 +1,4 @@
+
 """The solutions API: the catalogue of common solutions, and their adoption by the members on any
 day (who, since when, the curve, breakdowns, laggards, "near me", a member's profile).
 
@@ -7,7 +8,10 @@ permissions: the secretariat (``solutions.manage``) keeps the catalogue and corr
 record; an organisation's contacts (``solutions.update_adoption``) report its own status.
 """
 
+import math
+
 from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from ninja import Query, Router
@@ -37,6 +41,7 @@ from .schemas import (
     LinkOut,
     NearOut,
     PeriodOut,
+    ProfileFilters,
     ProfileOut,
     SolutionDetailOut,
     SolutionFilters,
@@ -227,12 +232,19 @@ def adoption_near(request, slug: Slug, organisation_id: Id, filters: Query[DayFi
 @router.get("/organisations/{id}/adoption-profile", response=read(ProfileOut),
             summary="A member's status for every solution against its county, size class and "
             "the sector")
-def adoption_profile(request, id: Id, filters: Query[DayFilter]):
+def adoption_profile(request, id: Id, filters: Query[ProfileFilters]):
     on = _on(filters)
     organisation = _member(id, on)
+    catalogue = selectors.catalogue_items()
+    pages = max(1, math.ceil(len(catalogue) / filters.page_size))
+    if filters.page > pages:
+        raise Http404("No such page.")
+    start = (filters.page - 1) * filters.page_size
     return {"on": on, "organisation": organisation,
             "size_class": size_class_out(selectors.size_class(organisation)),
-            "solutions": selectors.member_profile(organisation, on)}
+            "count": len(catalogue), "page": filters.page, "page_size": filters.page_size,
+            "pages": pages, "solutions": selectors.member_profile(
+                organisation, on, solutions=catalogue[start:start + filters.page_size])}
 
 
 # --- Recorded adoption --------------------------------------------------------------------------

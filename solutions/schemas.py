@@ -17,7 +17,7 @@ from typing import Annotated, Literal
 
 from ninja import Field, Schema
 
-from core.api import Id, InputSchema, Slug
+from core.api import MAX_ID, PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX, Id, InputSchema, Slug
 from register.api import OrganisationRef
 from structure.api import PersonRef
 
@@ -185,6 +185,11 @@ class BreakdownFilters(DayFilter):
                           "or population size class")
 
 
+class ProfileFilters(DayFilter):
+    page: int = Field(1, ge=1, le=MAX_ID, description="Page of the catalogue, from 1")
+    page_size: int = Field(PAGE_SIZE_DEFAULT, ge=1, le=PAGE_SIZE_MAX)
+
+
 class CurveFilters(Schema):
     until: Day | None = Field(None, description="The last point (default: today)")
 
@@ -326,7 +331,11 @@ class ProfileOut(Schema):
     on: datetime.date
     organisation: MemberRef
     size_class: SizeClassOut
-    solutions: list[ProfileRowOut] = Field(description="Every solution in the catalogue")
+    count: int = Field(description="Solutions in the catalogue")
+    page: int
+    page_size: int
+    pages: int
+    solutions: list[ProfileRowOut] = Field(description="A page of the catalogue, by name")
 
 
 def size_class_out(key: str) -> dict:

@@ -419,11 +419,24 @@ class ProfileRow:
         return self.adoption.status if self.adoption else NOT_STARTED
 
 
-def member_profile(organisation: Organisation,
-                   on: datetime.date | None = None) -> list[ProfileRow]:
-    """The member's status for every solution in the catalogue on ``on``, against the share in
-    production among its county, its size class and the whole sector (4 queries; the peers
-    are counted in the database, not fetched)."""
+def catalogue_items() -> list[SolutionItem]:
+    """Every solution in the catalogue by name, as plain values."""
+    return [SolutionItem(*values) for values in
+            Solution.objects.order_by("name").values_list("pk", "name", "slug")]
+
+
+def production_count(organisation: Organisation, on: datetime.date) -> int:
+    """How many solutions ``organisation`` has in production on ``on``."""
+    return Adoption.objects.valid_on(on).filter(organisation=organisation,
+                                                status=PRODUCTION).count()
+
+
+def member_profile(organisation: Organisation, on: datetime.date | None = None,
+                   solutions: list[SolutionItem] | None = None) -> list[ProfileRow]:
+    """The member's status for every solution in the catalogue (or for ``solutions``, e.g. a
+    page of it) on ``on``, against the share in production among the other members of its
+    county, its size class and the whole sector (7 queries; the peers are counted in the
+    database, only for the solutions asked for)."""
     on = on or timezone.localdate()
     valid = valid_on_q(on)
     members = list(Organisation.objects.filter(kind__in=MEMBER_KINDS)
@@ -438,8 +451,10 @@ def member_profile(organisation: Organisation,
         "size": [pk for pk, _county, size in current if size == mine],
         "sector": [pk for pk, *_rest in current],
     }
-    production = (Adoption.objects.valid_on(on).filter(status=PRODUCTION).order_by()
-                  .values("solution_id").annotate(n=Count("pk")))
+    solutions = catalogue_items() if solutions is None else list(solutions)
+    production = (Adoption.objects.valid_on(on)
+                  .filter(status=PRODUCTION, solution_id__in=[s.pk for s in solutions])
+                  .order_by().values("solution_id").annotate(n=Count("pk")))
     # One count per peer group, each a seek on the (status, organisation) covering index (one
     # query with three conditional counts was twice as slow); the sector is every period in
     # production less the member's own and those of members not valid that day.
@@ -457,8 +472,7 @@ def member_profile(organisation: Organisation,
         Adoption.objects.valid_on(on).filter(organisation=organisation).order_by()
         .values_list("pk", "solution_id", "status", "valid_from", "valid_to", "contact_role")}
     rows = []
-    for solution in (SolutionItem(*values) for values in Solution.objects.order_by("name")
-                     .values_list("pk", "name", "slug")):
+    for solution in solutions:
         peers = {name: (counts[name].get(solution.pk, 0) / len(ids) if ids else 0.0)
                  for name, ids in peer_sets.items()}
         rows.append(ProfileRow(solution=solution, adoption=adoptions.get(solution.pk),

@@ -236,8 +236,8 @@ def member_profile(request, organisation_pk: int):
                                      pk=organisation_pk, kind__in=MEMBER_KINDS)
     form = _as_of(request)
     on = form.on
-    profile = selectors.member_profile(organisation, on)
-    page, _size = paginate(request, profile)
+    page, _size = paginate(request, selectors.catalogue_items())
+    profile = selectors.member_profile(organisation, on, solutions=page.object_list)
     marker = "solution-slug-marker"
     url = reverse("solutions:adoption_detail", args=[marker, organisation.pk])
     labels = status_labels()
@@ -249,12 +249,12 @@ def member_profile(request, organisation_pk: int):
         "since": day(row.adoption.valid_from) if row.adoption else "",
         "lagging": row.status == AdoptionStatus.NOT_STARTED and row.peers["sector"] > 0.5,
         **{name: share % {"number": round(value * 100)} for name, value in row.peers.items()},
-    } for row in page.object_list]
+    } for row in profile]
     return render(request, "solutions/member_profile.html", {
         "organisation": organisation, "form": form, "on": on, "rows": rows, "page_obj": page,
-        "total": len(profile),
+        "total": page.paginator.count,
         "size_label": selectors.SIZE_LABELS[selectors.size_class(organisation)],
-        "in_production": sum(1 for row in profile if row.status == AdoptionStatus.PRODUCTION),
+        "in_production": selectors.production_count(organisation, on),
         "crumbs": crumbs(catalogue_crumb(), (organisation.name, request.path)),
     }, status=_status(form))
 

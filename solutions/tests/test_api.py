@@ -469,6 +469,16 @@ def test_breakdown_laggards_near_and_profile(world, client, org_a, org_b):
     assert rows["svarinn"]["status"] == "not_started" and rows["svarinn"]["since"] is None
     past = client.get(f"/api/organisations/{org_a.pk}/adoption-profile?on=2015-06-01").json()
     assert {r["solution"]["slug"]: r["status"] for r in past["solutions"]}["svarut"] == "planned"
+    # paged by the catalogue's names, like the page
+    first = client.get(f"/api/organisations/{org_a.pk}/adoption-profile?page_size=1").json()
+    assert (first["count"], first["pages"], len(first["solutions"])) == (
+        profile["count"], profile["count"], 1)
+    assert first["solutions"][0] == profile["solutions"][0]
+    last = client.get(f"/api/organisations/{org_a.pk}/adoption-profile?page_size=1"
+                      f"&page={profile['count']}").json()
+    assert last["solutions"][0] == profile["solutions"][-1]
+    assert client.get(f"/api/organisations/{org_a.pk}/adoption-profile?page_size=1"
+                      f"&page={profile['count'] + 1}").status_code == 404
 
 
 # --- No contact details in any public answer ----------------------------------------------------

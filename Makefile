@@ -75,6 +75,7 @@ bench-smoke: install
 	DATABASE_URL=$(SMOKE_DB) $(BIN)/samstyring load-register
 	DATABASE_URL=$(SMOKE_DB) $(BIN)/samstyring generate-scale --small --seed 1
 	DATABASE_URL=$(SMOKE_DB) $(BIN)/python bench/pages.py --smoke --out bench/out/pages-smoke.json
+	DATABASE_URL=$(SMOKE_DB) $(BIN)/python bench/import_adoption.py --smoke
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles

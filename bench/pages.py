@@ -119,14 +119,16 @@ def _public_round():
 
 
 def _solution():
-    """The solution with most recorded adoption periods. The routes under /api/solutions name a
-    member too (``organisation_id``: near me, a member's periods): the organisation above."""
+    """For the API: the pages' solution (most adoption periods among those with a benefit
+    model). The routes under /api/solutions name a member too (``organisation_id``: near me, a
+    member's periods): the organisation above."""
     from types import SimpleNamespace
 
-    solution, organisation = _most("solutions.Solution", "adoptions"), _organisation()
-    if solution is None or organisation is None:
+    page = _solution_page()
+    if page is None:
         return None
-    return SimpleNamespace(pk=solution.pk, slug=solution.slug, organisation_id=organisation.pk)
+    return SimpleNamespace(pk=page.pk, slug=page.solution_slug,
+                           organisation_id=page.organisation_pk)
 
 
 def _solution_page():

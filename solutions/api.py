@@ -19,18 +19,36 @@ from ninja.decorators import decorate_view
 from ninja.pagination import paginate
 from ninja.responses import Status
 
-from core.api import WRITE_AUTH, Id, PagePagination, Slug, actor, read, write
+from core.api import (
+    WRITE_AUTH,
+    ChangeLog,
+    ChangeOut,
+    Id,
+    PagePagination,
+    Slug,
+    actor,
+    read,
+    reader,
+    write,
+)
 from core.cache import public_read
 from register.models import Affiliation, Organisation, Person
 from structure.models import Body
 
-from . import selectors, services
-from .models import Adoption, Solution, SolutionLink
+from . import benefits, selectors, services
+from .models import ActorType, Adoption, BenefitItem, BenefitModel, Solution, SolutionLink
 from .schemas import (
     AdoptionCorrectIn,
     AdoptionIn,
     AdoptionOnOut,
     AdoptionOut,
+    BenefitItemIn,
+    BenefitItemOut,
+    BenefitItemPatchIn,
+    BenefitModelIn,
+    BenefitModelOut,
+    BenefitsFilters,
+    BenefitsOut,
     BreakdownFilters,
     BreakdownOut,
     CurveFilters,
@@ -287,3 +305,102 @@ def adoption_correct(request, id: Id, payload: AdoptionCorrectIn):
         data["contact"] = _contact(data.pop("contact_person_id"), adoption.organisation)
     services.adoption_correct(actor=actor(request), adoption=adoption, data=data, reason=reason)
     return _adoption(id)
+
+
+# --- Benefit models -----------------------------------------------------------------------------
+
+
+def _benefit_model(solution: Solution) -> BenefitModel:
+    return get_object_or_404(BenefitModel, solution=solution)
+
+
+def _appraisal_out(appraisal) -> dict:
+    actors = [a for a in ActorType.values if a in appraisal.net_by_actor]
+    return {
+        "npv": appraisal.npv, "payback_year": appraisal.payback_year,
+        "years": [{"year": year,
+                   "costs": {a: appraisal.costs[a][year] for a in actors},
+                   "gains": {a: appraisal.gains[a][year] for a in actors},
+                   "net": appraisal.net[year], "present_value": appraisal.present_value[year]}
+                  for year in appraisal.years],
+        "actors": [{"actor_type": a, "cost_present_value": appraisal.cost_pv_by_actor[a],
+                    "gain_present_value": appraisal.gain_pv_by_actor[a],
+                    "net_present_value": appraisal.npv_by_actor[a]} for a in actors],
+    }
+
+
+@decorate_view(public_read)
+@router.get("/solutions/{slug}/benefits", response=read(BenefitsOut),
+            summary="The benefit model: cash flows per actor and year, NPV, payback, who pays "
+            "and who gains, sensitivity, realised gains, and one member's estimate")
+def benefits_read(request, slug: Slug, filters: Query[BenefitsFilters]):
+    solution = _solution(slug)
+    model = _benefit_model(solution)
+    items = list(model.items.all())
+    sector = benefits.sector_drivers()
+    answer = {"solution": solution, "model": model, "items": items,
+              "sector": {"members": sector.members, "population": sector.population},
+              "appraisal": None, "sensitivity": [], "realised": None, "member": None}
+    if not items:
+        return answer
+    appraisal = benefits.appraise(model, items, sector)
+    answer["appraisal"] = _appraisal_out(appraisal)
+    answer["sensitivity"] = [
+        {"item": row.item.pk, "title": row.item.title, "npv_low": row.npv_low,
+         "npv_expected": row.npv_expected, "npv_high": row.npv_high}
+        for row in benefits.sensitivity(model, items, sector)]
+    this_year = timezone.localdate().year
+    years = [year for year in appraisal.years if year <= this_year]
+    if years:
+        realised = benefits.realised_gains(
+            model, items, benefits.coverage_by_year(solution, years), this_year)
+        answer["realised"] = {"until_year": realised.until_year, "total": realised.total,
+                              "present_value": realised.present_value,
+                              "by_year": realised.by_year}
+    if filters.member is not None:
+        member = _member(filters.member, timezone.localdate())
+        estimate = benefits.appraise(model, items, benefits.member_drivers(member, sector),
+                                     actor_types=benefits.member_actor_types(member))
+        answer["member"] = {"organisation": member, "npv": estimate.npv,
+                            "payback_year": estimate.payback_year}
+    return answer
+
+
+@router.put("/solutions/{slug}/benefit-model", response=write(BenefitModelOut), auth=WRITE_AUTH,
+            summary="Make or change a solution's benefit model (the secretariat)")
+def benefit_model_put(request, slug: Slug, payload: BenefitModelIn):
+    return services.benefit_model_save(actor=actor(request), solution=_solution(slug),
+                                       data=payload.dict())
+
+
+@router.post("/solutions/{slug}/benefit-model/items", response=write(BenefitItemOut, 201),
+             auth=WRITE_AUTH, summary="Add a cost or a gain to the benefit model")
+def benefit_item_create(request, slug: Slug, payload: BenefitItemIn):
+    model = _benefit_model(_solution(slug))
+    item = services.benefit_item_save(actor=actor(request), model=model, data=payload.dict())
+    return Status(201, item)
+
+
+@router.patch("/benefit-items/{id}", response=write(BenefitItemOut), auth=WRITE_AUTH,
+              summary="Change a cost or a gain (the secretariat)")
+def benefit_item_update(request, id: Id, payload: BenefitItemPatchIn):
+    item = get_object_or_404(BenefitItem.objects.select_related("model"), pk=id)
+    data = payload.dict(exclude_unset=True)
+    return services.benefit_item_save(actor=actor(request), model=item.model, data=data,
+                                      item=item)
+
+
+@router.delete("/benefit-items/{id}", response=write(None, 204), auth=WRITE_AUTH,
+               summary="Remove a cost or a gain (the secretariat)")
+def benefit_item_delete(request, id: Id):
+    item = get_object_or_404(BenefitItem, pk=id)
+    services.benefit_item_delete(actor=actor(request), item=item)
+    return Status(204, None)
+
+
+@decorate_view(public_read)
+@router.get("/solutions/{slug}/history", response=read(list[ChangeOut]),
+            summary="Change history of a catalogue entry")
+@paginate(PagePagination)
+def solution_history(request, slug: Slug):
+    return ChangeLog(_solution(slug), viewer=reader(request))

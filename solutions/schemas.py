@@ -5,14 +5,14 @@ appears by id and name only, as the register shows people to everyone (``registe
 ``PersonOut``); never e-mail or phone. Shares are fractions from 0 to 1, rounded to four decimals.
 Inputs refuse unknown fields (``InputSchema``: no mass assignment).
 
-Benefit models are to get routes and schemas of their own beside these (a model under its
-solution's slug, ``SolutionRef`` naming the solution in their answers), so the catalogue's
-schemas need not change for them.
+Benefit models have schemas of their own (a model under its solution's slug, ``SolutionRef``
+naming the solution); amounts are decimal kroner, NPVs whole kroner.
 """
 
 from __future__ import annotations
 
 import datetime
+from decimal import Decimal
 from typing import Annotated, Literal
 
 from ninja import Field, Schema
@@ -21,7 +21,15 @@ from core.api import MAX_ID, PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX, Id, InputSchema, 
 from register.api import OrganisationRef
 from structure.api import PersonRef
 
-from .models import AdoptionStatus, Lifecycle, SolutionKind
+from .models import (
+    ActorType,
+    AdoptionStatus,
+    BenefitItem,
+    Driver,
+    Lifecycle,
+    QuantitySource,
+    SolutionKind,
+)
 from .selectors import SIZE_LABELS
 
 # Dates a person could mean: the selectors count years and subtract days, which would overflow
@@ -385,3 +393,124 @@ class AdoptionCorrectIn(InputSchema):
                                          "organisation today; null: none")
     reason: str = Field(min_length=1, max_length=100, description="Why the record is corrected "
                         "(kept in the change history)")
+
+
+# --- Benefit models -----------------------------------------------------------------------------
+
+
+class BenefitItemOut(Schema):
+    id: int
+    title: str
+    direction: BenefitItem.Direction
+    actor_type: ActorType
+    first_year: int
+    last_year: int
+    driver: Driver
+    amount: Decimal = Field(description="A year's amount, or the amount per unit (NOK)")
+    amount_low: Decimal | None
+    amount_high: Decimal | None
+    quantity_source: str = Field(description='"" (fixed), "register" or "stated"')
+    quantity: Decimal | None = Field(description="Stated yearly quantity for the sector")
+    note: str
+
+
+class BenefitModelOut(Schema):
+    discount_rate: Decimal = Field(description="Real discount rate (0.04 = 4 %, R-109/2021)")
+    base_year: int
+    description: str
+    source: str
+
+
+class YearFlowOut(Schema):
+    year: int
+    costs: dict[str, Decimal] = Field(description="Per actor type")
+    gains: dict[str, Decimal] = Field(description="Per actor type")
+    net: Decimal
+    present_value: Decimal
+
+
+class ActorOut(Schema):
+    actor_type: ActorType
+    cost_present_value: Decimal
+    gain_present_value: Decimal
+    net_present_value: Decimal
+
+
+class AppraisalOut(Schema):
+    npv: Decimal = Field(description="Net present value, whole kroner")
+    payback_year: int | None
+    years: list[YearFlowOut]
+    actors: list[ActorOut] = Field(description="Who pays, who gains")
+
+
+class SensitivityOut(Schema):
+    item: int
+    title: str
+    npv_low: Decimal
+    npv_expected: Decimal
+    npv_high: Decimal
+
+
+class RealisedOut(Schema):
+    until_year: int
+    total: Decimal
+    present_value: Decimal
+    by_year: dict[int, Decimal]
+
+
+class MemberEstimateOut(Schema):
+    organisation: MemberRef
+    npv: Decimal
+    payback_year: int | None
+
+
+class BenefitsOut(Schema):
+    solution: SolutionRef
+    model: BenefitModelOut
+    items: list[BenefitItemOut]
+    sector: dict[str, float] = Field(description="The register's drivers: members, population")
+    appraisal: AppraisalOut | None = Field(description="Null while the model has no items")
+    sensitivity: list[SensitivityOut]
+    realised: RealisedOut | None
+    member: MemberEstimateOut | None = Field(description="With ?member=<id>")
+
+
+class BenefitsFilters(Schema):
+    member: Id | None = Field(None, description="A member for its own estimate")
+
+
+class BenefitModelIn(InputSchema):
+    discount_rate: Decimal = Field(Decimal("0.04"), ge=0, lt=1, max_digits=5, decimal_places=4)
+    base_year: int = Field(ge=1900, le=2200)
+    description: Text = ""
+    source: Annotated[str, Field(max_length=500)] = ""
+
+
+class BenefitItemIn(InputSchema):
+    title: Name
+    direction: BenefitItem.Direction
+    actor_type: ActorType
+    first_year: int = Field(ge=1900, le=2200)
+    last_year: int = Field(ge=1900, le=2200)
+    driver: Driver = Driver.FIXED
+    amount: Decimal = Field(ge=0, max_digits=16, decimal_places=2)
+    amount_low: Decimal | None = Field(None, ge=0, max_digits=16, decimal_places=2)
+    amount_high: Decimal | None = Field(None, ge=0, max_digits=16, decimal_places=2)
+    quantity_source: QuantitySource = QuantitySource.NONE
+    quantity: Decimal | None = Field(None, ge=0, max_digits=16, decimal_places=2)
+    note: Text = ""
+
+
+class BenefitItemPatchIn(InputSchema):
+    title: Name | None = None
+    direction: BenefitItem.Direction | None = None
+    actor_type: ActorType | None = None
+    first_year: int | None = Field(None, ge=1900, le=2200)
+    last_year: int | None = Field(None, ge=1900, le=2200)
+    driver: Driver | None = None
+    amount: Decimal | None = Field(None, ge=0, max_digits=16, decimal_places=2)
+    amount_low: Decimal | None = Field(None, ge=0, max_digits=16, decimal_places=2)
+    amount_high: Decimal | None = Field(None, ge=0, max_digits=16, decimal_places=2)
+    quantity_source: QuantitySource | None = None
+    quantity: Decimal | None = Field(None, ge=0, max_digits=16, decimal_places=2)
+    note: Text | None = None

@@ -49,7 +49,7 @@ def _cases(body):
 
 
 def _solutions(org, person):
-    """A solution Oslo adopted, with a contact person."""
+    """A solution Oslo adopted, with a contact person, and its benefit model."""
     from core.access import SYSTEM
     from solutions import services as solution_services
     from solutions.models import Solution
@@ -58,6 +58,11 @@ def _solutions(org, person):
     solution_services.adoption_record(actor=SYSTEM, solution=solution, organisation=org,
                                       status="production", valid_from=datetime.date(2016, 9, 1),
                                       contact=person, contact_role="Arkivleder")
+    model = solution_services.benefit_model_save(actor=SYSTEM, solution=solution,
+                                                 data={"base_year": 2016})
+    solution_services.benefit_item_save(actor=SYSTEM, model=model, data={
+        "title": "Porto spart", "direction": "gain", "actor_type": "municipality",
+        "first_year": 2016, "last_year": 2030, "amount": 1000})
 
 
 def test_smoke_run_reports_ratio_and_queries_for_every_page(tiny_dataset, tmp_path, capsys):

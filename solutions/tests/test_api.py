@@ -2,6 +2,7 @@
 no contact details in any public answer, bounded queries."""
 
 import datetime
+from decimal import Decimal
 
 import pytest
 from django.db import transaction
@@ -10,7 +11,7 @@ from core import testing as t
 from core.access import SYSTEM
 from register.models import Organisation
 from solutions import services
-from solutions.models import Adoption, Solution, SolutionLink
+from solutions.models import Adoption, BenefitItem, BenefitModel, Solution, SolutionLink
 
 from .factories import SolutionFactory
 
@@ -58,8 +59,17 @@ def world(org_a, org_b):
     own = record(org_a, svarut, "production", D(2016, 9, 1), contact=person_a,
                  contact_role="Arkivleder", note="Alle enheter")
     other = record(org_b, svarut, "planned", D(2020, 1, 1), contact=person_b)
+    model = services.benefit_model_save(actor=SYSTEM, solution=svarut,
+                                        data={"base_year": 2020})
+    services.benefit_item_save(actor=SYSTEM, model=model, data={
+        "title": "Utvikling", "direction": "cost", "actor_type": "municipality",
+        "first_year": 2020, "last_year": 2020, "amount": Decimal("1000000")})
+    gain = services.benefit_item_save(actor=SYSTEM, model=model, data={
+        "title": "Porto spart", "direction": "gain", "actor_type": "municipality",
+        "first_year": 2021, "last_year": 2023, "amount": Decimal("500000"),
+        "amount_low": Decimal("300000"), "amount_high": Decimal("600000")})
     shared = {"solution": "svarut", "other": "svarinn", "link": link.pk,
-              "provider": provider.pk, "network": network.pk}
+              "provider": provider.pk, "network": network.pk, "item": gain.pk}
     return {"own": {**shared, "org": org_a.pk, "adoption": own.pk, "person": person_a.pk,
                     "stranger": person_b.pk},
             "other": {**shared, "org": org_b.pk, "adoption": other.pk, "person": person_b.pk,
@@ -78,7 +88,7 @@ def _fill(value, ids: dict):
     return value
 
 
-MODELS = (Solution, SolutionLink, Adoption)
+MODELS = (Solution, SolutionLink, Adoption, BenefitModel, BenefitItem)
 
 
 def _state():
@@ -103,6 +113,14 @@ WRITES = {
         "contact_role": "Arkivleder"}, 201),
     "adoption_correct": ("PATCH", "/api/adoptions/{adoption}",
                          {"note": "Rettet", "reason": "Feil i rapporten"}, 200),
+    "benefit_model_put": ("PUT", "/api/solutions/{solution}/benefit-model",
+                          {"discount_rate": "0.035", "base_year": 2020}, 200),
+    "benefit_item_create": ("POST", "/api/solutions/{solution}/benefit-model/items", {
+        "title": "Drift", "direction": "cost", "actor_type": "state", "first_year": 2021,
+        "last_year": 2030, "amount": "200000"}, 201),
+    "benefit_item_update": ("PATCH", "/api/benefit-items/{item}", {"amount_high": "700000"},
+                            200),
+    "benefit_item_delete": ("DELETE", "/api/benefit-items/{item}", None, 204),
 }
 REPORTING = {"adoption_record"}
 # actor, scope -> expected for (catalogue and corrections, reporting a status). "own" is
@@ -481,6 +499,63 @@ def test_breakdown_laggards_near_and_profile(world, client, org_a, org_b):
                       f"&page={profile['count'] + 1}").status_code == 404
 
 
+# --- Benefit models -----------------------------------------------------------------------------
+
+def test_benefits_against_a_hand_calculation(world, client, org_a):
+    """−1,000,000 in 2020 and +500,000 a year 2021–2023 at 4 %, discounted to 2020:
+    −1,000,000 + 480,769.23 + 462,278.11 + 444,498.18 = 387,545.52 → 387,546; payback 2023."""
+    answer = client.get("/api/solutions/svarut/benefits").json()
+    appraisal = answer["appraisal"]
+    assert Decimal(appraisal["npv"]) == 387546 and appraisal["payback_year"] == 2023
+    assert [year["year"] for year in appraisal["years"]] == [2020, 2021, 2022, 2023]
+    first = appraisal["years"][0]
+    assert Decimal(first["costs"]["municipality"]) == 1_000_000
+    assert Decimal(first["net"]) == -1_000_000
+    (actor,) = appraisal["actors"]
+    assert (actor["actor_type"], Decimal(actor["net_present_value"])) == ("municipality",
+                                                                           387546)
+    gain = next(row for row in answer["sensitivity"] if row["title"] == "Porto spart")
+    # the gain at 300,000 and 600,000 a year: 3/5 and 6/5 of the 1,387,545.52 gain
+    # 832,527.31 − 1,000,000 = −167,472.69 → −167,473; 1,665,054.62 − 1,000,000 → 665,055
+    assert Decimal(gain["npv_low"]) == -167473
+    assert Decimal(gain["npv_high"]) == 665055
+    assert answer["sector"]["members"] == 2
+    assert answer["realised"]["until_year"] >= 2023
+    member = client.get(f"/api/solutions/svarut/benefits?member={org_a.pk}").json()["member"]
+    assert member["organisation"]["id"] == org_a.pk
+    # fixed amounts are shared by population: org A has half of the two members' people
+    assert Decimal(member["npv"]) == 193773
+
+
+def test_benefits_without_a_model_or_items(world, client):
+    assert client.get("/api/solutions/svarinn/benefits").status_code == 404
+    model = BenefitModel.objects.get(solution__slug="svarut")
+    model.items.all().delete()
+    answer = client.get("/api/solutions/svarut/benefits").json()
+    assert answer["appraisal"] is None and answer["sensitivity"] == []
+    assert client.get("/api/solutions/svarut/benefits?member=99999").status_code == 200
+
+
+def test_benefit_writes_are_checked_by_the_model(world, admin_user):
+    client, headers = client_for(admin_user)
+    response = send(client, "POST", "/api/solutions/svarut/benefit-model/items", {
+        "title": "Feil", "direction": "gain", "actor_type": "state", "first_year": 2022,
+        "last_year": 2021, "driver": "per_shipment", "quantity_source": "register",
+        "amount": "1"}, **headers)
+    assert response.status_code == 422
+    fields = {error.get("field") for error in response.json()["detail"]}
+    assert {"last_year", "quantity_source"} <= fields
+    assert BenefitItem.objects.count() == 2
+
+
+def test_solution_history(world, client, admin_user):
+    api, headers = client_for(admin_user)
+    send(api, "PATCH", "/api/solutions/svarut", {"lifecycle": "retiring"}, **headers)
+    changes = client.get("/api/solutions/svarut/history").json()["items"]
+    assert any(change["changes"] and change["changes"][0]["field"] == "lifecycle"
+               for change in changes)
+
+
 # --- No contact details in any public answer ----------------------------------------------------
 
 PUBLIC_READS = [
@@ -580,6 +655,21 @@ def _periods(world, n):
                D(2017, 1, 1) + datetime.timedelta(days=k), contact=person)
 
 
+def _items(world, n):
+    model = BenefitModel.objects.get(solution__slug="svarut")
+    for i in range(n):
+        services.benefit_item_save(actor=SYSTEM, model=model, data={
+            "title": f"Post {i}", "direction": "gain", "actor_type": "inhabitants",
+            "first_year": 2015 + i % 10, "last_year": 2030, "driver": "per_inhabitant",
+            "quantity_source": "register", "amount": Decimal(i + 1)})
+
+
+def _changes(world, n):
+    solution = Solution.objects.get(slug="svarut")
+    for i in range(n):
+        services.solution_save(actor=SYSTEM, solution=solution, data={"note": f"Endring {i}"})
+
+
 LISTS = [  # (the read, what adds rows to it)
     ("/api/solutions", _solutions),
     ("/api/solutions/svarut", _details),
@@ -594,6 +684,8 @@ LISTS = [  # (the read, what adds rows to it)
     ("/api/organisations/{org}/adoption-profile", _solutions),
     ("/api/organisations/{org}/adoption-profile", _members),
     ("/api/solutions/svarut/adoption/{org}", _periods),
+    ("/api/solutions/svarut/benefits?member={org}", _items),
+    ("/api/solutions/svarut/history", _changes),
 ]
 
 
@@ -608,7 +700,8 @@ def _count(client, url) -> int:
 @pytest.mark.parametrize(("url", "make"), LISTS)
 def test_queries_do_not_grow_with_rows(world, client, url, make):
     url = _fill(url, world["own"])
-    if url == "/api/solutions" or "/adoption/" in url:  # the paged lists: one page of all
+    if url == "/api/solutions" or "/adoption/" in url or url.endswith("/history"):
+        # the paged lists: one page of all
         url += "?page_size=500"
     make(world, 3)
     few = _count(client, url)

@@ -39,6 +39,10 @@ ACTOR_STYLE = {
 BREAKDOWN_TITLES = {"county": gettext_lazy("By county"),
                     "network": gettext_lazy("By regional network"),
                     "size": gettext_lazy("By population size class")}
+# Chart titles: one message each, so a translation can write them in its own order and case.
+BREAKDOWN_CHART_TITLES = {"county": gettext_lazy("%(name)s by county"),
+                          "network": gettext_lazy("%(name)s by regional network"),
+                          "size": gettext_lazy("%(name)s by population size class")}
 
 
 def _percent(value) -> str:
@@ -118,7 +122,8 @@ def breakdown(solution, groups, by: str) -> charts.Chart:
                                                   "share": _share(leader.share)}
                    if leader else _("No members."))
     chart = charts.bar_chart(
-        rows, title=f"{solution.name}: {BREAKDOWN_TITLES[by]}", description=description,
+        rows, title=str(BREAKDOWN_CHART_TITLES[by]) % {"name": solution.name},
+        description=description,
         label_header=str(BREAKDOWN_TITLES[by]), value_label=_("Share"),
         segments=[charts.Segment(label, *STATUS_STYLE[s]) for s, label in labels.items()],
         value_max=100, value_format=_percent, id_prefix=f"breakdown-{by}")
@@ -137,14 +142,15 @@ def grid(solution, rows, on) -> charts.Chart:
     links (372 tab stops before the table); the table beside it links every member."""
     labels = _labels()
     day = day_formatter()
-    since_text = _(" since %(day)s")
+    with_day, without_day = _("%(name)s: %(status)s since %(day)s"), _("%(name)s: %(status)s")
     cells = []
     for row in rows:
         row.since_text = day(row.since) if row.since else ""
-        since = (since_text % {"day": row.since_text}) if row.since else ""
+        values = {"name": row.organisation.name, "status": labels[row.status],
+                  "day": row.since_text}
         cells.append(charts.GridCell(
             label=row.organisation.name, status=row.status,
-            text=f"{row.organisation.name}: {labels[row.status]}{since}"))
+            text=(with_day if row.since else without_day) % values))
     counts = {s: sum(1 for r in rows if r.status == s) for s in labels}
     description = "; ".join(f"{labels[s]}: {n}" for s, n in counts.items())
     chart = charts.status_grid(
@@ -172,9 +178,9 @@ def cash_flows(solution, appraisal) -> charts.Chart:
             for year in appraisal.years]
     chart = charts.bar_chart(
         rows, title=_("%(name)s: net cash flow per year and actor") % {"name": solution.name},
-        description=_("Net present value %(npv)s; pays back %(payback)s.") % {
-            "npv": _kroner(appraisal.npv),
-            "payback": appraisal.payback_year or _("not within the model's years")},
+        description=_("Net present value %(npv)s.") % {"npv": _kroner(appraisal.npv)} + " " + (
+            _("Pays back in %(year)s.") % {"year": appraisal.payback_year}
+            if appraisal.payback_year else _("Does not pay back within the model's years.")),
         label_header=_("Year"), value_label=_("Net"),
         segments=[charts.Segment(str(names[a]), *ACTOR_STYLE[a]) for a in actors],
         value_format=_kroner, id_prefix="cash-flows")

@@ -59,8 +59,8 @@ class AsOfForm(forms.Form):
     def clean_dato(self):
         day = self.cleaned_data.get("dato")
         if day is not None and not EARLIEST_ADOPTION <= day <= timezone.localdate():
-            raise forms.ValidationError(_("Choose a day between %(first)s and today.") % {
-                "first": EARLIEST_ADOPTION.year})
+            raise forms.ValidationError(_("Choose a day from %(earliest)s to today.") % {
+                "earliest": EARLIEST_ADOPTION.isoformat()})
         return day
 
     @property
@@ -85,7 +85,7 @@ class AdoptionForm(forms.Form):
                                    help_text=_("Shown only to those signed in."))
     contact_role = forms.CharField(label=_("Contact role"), required=False, max_length=200,
                                    help_text=_("Public: the role others can ask, e.g. "
-                                               "\u201carchive manager\u201d."))
+                                               "“archive manager”."))
     note = forms.CharField(label=_("Note"), required=False, max_length=5000,
                            widget=forms.Textarea(attrs={"rows": 3}))
 

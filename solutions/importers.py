@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
@@ -316,8 +317,9 @@ def _parse_rows(header: list[str], records, refs: _References,
             continue
         count += 1
         if count > MAX_ROWS:
+            limit = number_format(MAX_ROWS, 0, force_grouping=True)
             raise AdoptionImportError([RowError(line, "", _(
-                "More than %(n)s rows; split the file.") % {"n": f"{MAX_ROWS:,}"})])
+                "More than %(n)s rows; split the file.") % {"n": limit})])
         if not all(_is_blank(v) for v in values[len(header):]):
             errors.add(line, f"#{len(header) + 1}", _("A value in a column without a header."))
             continue
@@ -434,7 +436,7 @@ def _organisation_key(value) -> tuple[str, str]:
         return NUMBER_KINDS[len(text)], text
     raise ValidationError(_(
         "'%(value)s' is not an organisation number (nine digits), a municipality number (four "
-        "digits) or a county municipality number (two digits).") % {"value": text[:40]})
+        "digits) or a county number (two digits).") % {"value": text[:40]})
 
 
 PARSERS = {"solution": _parse_solution, "status": _parse_status, "valid_from": _parse_date,
@@ -464,7 +466,7 @@ def _resolve_organisation(line: int, value, on: datetime.date | None, refs: _Ref
         if len(valid) > 1:  # Oslo: the municipality and the county municipality share one
             raise ValidationError(_(
                 "%(n)s is the organisation number of %(orgs)s; give the municipality number "
-                "(four digits) or the county municipality number (two digits) instead.") % {
+                "(four digits) or the county number (two digits) instead.") % {
                 "n": key[1], "orgs": ", ".join(str(org) for org in valid[:3])})
         check_adopter(valid[0])
         return valid[0]

@@ -123,7 +123,7 @@ class Adoption(ValidityPeriod, PlainTextModel):
                                 blank=True, on_delete=models.SET_NULL, related_name="+")
     contact_role = models.CharField(
         _("contact role"), max_length=200, blank=True,
-        help_text=_("Public: the role others can ask, e.g. \u201carchive manager\u201d."))
+        help_text=_("Public: the role others can ask, e.g. “archive manager”."))
     note = models.TextField(_("note"), blank=True)
 
     history = HistoricalRecords()

@@ -135,7 +135,7 @@ def plan_adoption(*, solution: Solution, organisation: Organisation,
         if change.valid_from > today:
             raise AdoptionRefused("valid_from", _(
                 "%(date)s is in the future; record a coming change as the status "
-                "\u201cplanned\u201d from today") % {"date": change.valid_from.isoformat()})
+                "“planned” from today") % {"date": change.valid_from.isoformat()})
         if change.valid_from < EARLIEST_ADOPTION:
             raise AdoptionRefused("valid_from", _("%(date)s is before %(earliest)s") % {
                 "date": change.valid_from.isoformat(),

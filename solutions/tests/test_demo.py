@@ -66,3 +66,32 @@ def test_svarut_spreads_to_nearly_every_member_with_a_few_laggards():
 
 def test_without_the_catalogue_the_demo_adds_nothing():
     assert demo.load() == {}
+
+
+def test_svarut_demo_npv_matches_a_hand_calculation():
+    """Done-when: the SvarUt entry's benefit model, checked against a calculation by hand.
+
+    Yearly net (NOK), 372 members, 52 kr gained per shipment (35 municipalities + 17 inhabitants):
+      2012: −15 M development                                       =     −15,000,000
+      2013: −15 M development − 372 × 40,000 onboarding + 1.5 M × 52 =      48,120,000
+      2014: −20 M operation − 14.88 M onboarding + 1.5 M × 52          =      43,120,000
+      2015: −20 M − 14.88 M + 5 M × 52                                 =     225,120,000
+      2016: −20 M + 5 M × 52                                           =     240,000,000
+      2017–2018: −20 M + 8 M × 52                                      =     396,000,000
+      2019–2030: −20 M + 10 M × 52                                     =     500,000,000
+    NPV = Σ net / 1.04^(year − 2012) = 4,823,447,706.24 → 4,823,447,706 kr; the discounted
+    cumulative net is positive from 2013 on, so it pays back in 2013.
+    """
+    from solutions import benefits
+    from solutions.models import BenefitModel
+
+    call_command("load_register", stdout=StringIO(), stderr=StringIO())
+    demo.load(today=D(2026, 6, 1))
+    model = BenefitModel.objects.get(solution__slug="svarut")
+    items = list(model.items.all())
+    sector = benefits.sector_drivers(on=datetime.date(2026, 1, 1))
+    assert sector.members == 372
+    appraisal = benefits.appraise(model, items, sector)
+    assert appraisal.npv == 4_823_447_706
+    assert appraisal.payback_year == 2013
+    assert appraisal.net[2015] == 225_120_000

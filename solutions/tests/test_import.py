@@ -36,6 +36,13 @@ BOUNDED = settings(max_examples=30, deadline=None, derandomize=True, database=No
                    suppress_health_check=list(HealthCheck))
 
 
+@pytest.fixture(autouse=True)
+def english():
+    """The messages are asserted in English (the source language; the default is bokmål)."""
+    with translation.override("en"):
+        yield
+
+
 @pytest.fixture
 def world(db):
     """Two solutions; three municipalities (one without organisation number, one merged away

@@ -13,6 +13,7 @@ import datetime
 from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
@@ -286,6 +287,9 @@ def _span(days: list[datetime.date], start, end) -> tuple[int, int]:
 
 @dataclass
 class Group:
+    """Members of one county, network or size class. Figures are read once the group is full
+    (``breakdown`` builds it), so they are computed on first use and kept."""
+
     key: str
     label: str
     url: str = ""
@@ -295,19 +299,19 @@ class Group:
     def members(self) -> int:
         return len(self.rows)
 
-    @property
+    @cached_property
     def counts(self) -> dict[str, int]:
         return status_counts(self.rows)
 
     @property
     def production(self) -> int:
-        return sum(1 for row in self.rows if row.status == PRODUCTION)
+        return self.counts[PRODUCTION]
 
     @property
     def share(self) -> float:
         return self.production / self.members if self.members else 0.0
 
-    @property
+    @cached_property
     def population_share(self) -> float:
         total = sum(row.organisation.population or 0 for row in self.rows)
         covered = sum(row.organisation.population or 0 for row in self.rows

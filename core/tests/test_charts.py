@@ -247,7 +247,12 @@ def test_the_grid_has_one_titled_cell_per_member_and_legend_counts_add_up():
               for i in by_class(root, "chart-legend-item")}
     assert sum(counts.values()) == 372
     assert counts == {s: sum(c.status == s for c in cells) for s, _l, _p in LEGEND}
-    assert len({(s.get("fill"), s.get("data-pattern")) for s in squares}) == 5
+    # each cell draws its status's square (fill and pattern written once per status)
+    shapes = {f"#{r.get('id')}": (r.get("fill"), r.get("data-pattern"))
+              for r in root.iter(f"{NS}rect") if r.get("id", "").count("-cell-")}
+    assert len(set(shapes.values())) == 5
+    by_status = {s.get("data-status"): shapes[s.get("href")] for s in squares}
+    assert len(by_status) == 5 and len(set(by_status.values())) == 5
 
 
 def test_linked_cells_are_named_links_and_the_grid_is_then_a_group():

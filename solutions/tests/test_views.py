@@ -321,3 +321,17 @@ def test_pages_run_a_fixed_number_of_queries(client):
         return counts
 
     assert measure(3) == measure(30)
+
+
+def test_members_table_escapes_what_it_shows(client, sector):
+    orgs, solution = sector
+    orgs[0].name = '<script>alert("x")</script> & Co'
+    orgs[0].save()
+    services.adoption_correct(actor=SYSTEM, adoption=Adoption.objects.get(
+        organisation=orgs[0], valid_to__isnull=True), data={"contact_role": "<b>Leder</b>"},
+        reason="Test")
+    body = client.get(reverse("solutions:solution_members", args=[solution.slug])).content
+    body = body.decode()
+    assert "<script>alert" not in body and "<b>Leder</b>" not in body
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; Co" in body
+    assert "&lt;b&gt;Leder&lt;/b&gt;" in body

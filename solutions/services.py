@@ -211,6 +211,9 @@ def adoption_record(*, actor, solution: Solution, organisation: Organisation, st
     change = AdoptionChange(status=status, valid_from=valid_from, contact=contact,
                             contact_role=contact_role.strip(), note=note.strip())
     with transaction.atomic():
+        # Two reports for the same member at once: the member's row is the lock (a pair with no
+        # period yet has no row of its own to lock), so the second waits and plans after.
+        Organisation.objects.select_for_update().filter(pk=organisation.pk).first()
         current = (Adoption.objects.select_for_update()  # the latest period, open or ended
                    .filter(solution=solution, organisation=organisation)
                    .order_by("-valid_from").first())

@@ -516,17 +516,25 @@ def bar_chart(rows: Sequence[tuple], *, title: str, description: str, label_head
         (sum(v for v in row if v and v < 0), sum(v for v in row if v and v > 0)) for row in values]
     value_room = 0 if stacked else 8 + max(_width(fmt(r[0])) for r in values if r[0] is not None)
     label_room = min(max(_width(name) for name, _v in rows), width * 0.35)
-    for count in (5, 4, 3, 2):  # fewer ticks until their labels do not run into each other
-        ticks, decimals = _value_ticks(min(s[0] for s in spans), max(s[1] for s in spans),
-                                       value_max, count)
+    lo, hi = min(s[0] for s in spans), max(s[1] for s in spans)
+
+    def axis(count: int) -> tuple[list[float], list[str], float, float]:
+        ticks, decimals = _value_ticks(lo, hi, value_max, count)
         tick_text = [(value_format or (lambda v: _number(v, decimals)))(t) for t in ticks]
         left = 28 + label_room + max(value_room * (ticks[0] < 0), _width(tick_text[0]) / 2 - 12)
         right = width - 16 - max(value_room, _width(tick_text[-1]) / 2)
-        sx = lambda v: left + (v - ticks[0]) / (ticks[-1] - ticks[0]) * (  # noqa: E731
-            right - left)
-        if all(sx(b) - sx(a) >= (_width(ta) + _width(tb)) / 2 + 8 for a, b, ta, tb in
-               zip(ticks, ticks[1:], tick_text, tick_text[1:], strict=False)):
-            break
+        return ticks, tick_text, left, right
+
+    def readable(ticks, tick_text, left, right) -> bool:
+        """Neighbouring tick labels (centred on their ticks) do not run into each other."""
+        scale = (right - left) / (ticks[-1] - ticks[0])
+        return all((b - a) * scale >= (_width(ta) + _width(tb)) / 2 + 8 for a, b, ta, tb in
+                   zip(ticks, ticks[1:], tick_text, tick_text[1:], strict=False))
+
+    # fewer ticks until their labels fit (long amounts in kroner on a narrow plot)
+    ticks, tick_text, left, right = next(
+        (a for a in map(axis, (5, 4, 3)) if readable(*a)), None) or axis(2)
+    sx = lambda v: left + (v - ticks[0]) / (ticks[-1] - ticks[0]) * (right - left)  # noqa: E731
     bottom = top + len(rows) * band
     for t, text in zip(ticks, tick_text, strict=True):
         body.append(_line(sx(t), top, sx(t), bottom, GRID, class_="chart-grid", data_tick=_n(t)))

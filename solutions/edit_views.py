@@ -153,7 +153,7 @@ def benefit_item_edit(request, solution_slug: str, benefititem_pk: int | None = 
     solution = get_object_or_404(Solution, slug=solution_slug)
     model = get_object_or_404(BenefitModel, solution=solution)
     item = (get_object_or_404(BenefitItem, pk=benefititem_pk, model=model)
-            if benefititem_pk else None)
+            if benefititem_pk is not None else None)
     form = forms.BenefitItemForm(_posted(request), instance=item)
     if request.method == "POST" and form.is_valid() and _call(
             form, services.benefit_item_save, actor=request.user, model=model,

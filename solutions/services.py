@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -25,6 +26,7 @@ from core.access import require
 from core.services import assign, history_delete, history_save
 from register.models import MEMBER_KINDS, Organisation, Person
 
+from . import benefits
 from .models import (
     Adoption,
     AdoptionStatus,
@@ -41,6 +43,14 @@ MODEL_FIELDS = {"discount_rate", "base_year", "description", "source"}
 ITEM_FIELDS = {"title", "direction", "actor_type", "first_year", "last_year", "driver",
                "amount", "amount_low", "amount_high", "quantity_source", "quantity", "note"}
 EARLIEST_ADOPTION = datetime.date(1990, 1, 1)  # before the first common solutions
+# A benefit item's amounts and quantity: at most 13 digits before the decimal point. SQLite keeps
+# decimals as floats and gives back 15 significant digits, so a 14-digit amount may come back
+# changed, or rounded past the field's 16 digits, and then no page can read the item.
+MAX_ITEM_VALUE = Decimal("9999999999999.99")
+# Every figure of a benefit model (a year's costs or gains, present values, their sums) stays
+# below this: far past any public budget, and far within the 28 digits decimals compute with
+# (beyond those, rounding to whole kroner fails and no benefit page, export or API read answers).
+MAX_BENEFIT_FIGURE = Decimal(10) ** 20
 
 
 # --- catalogue -------------------------------------------------------------------------------
@@ -268,23 +278,67 @@ def _overlaps(a: Adoption, b: Adoption) -> bool:
 # --- benefit models --------------------------------------------------------------------------
 
 def benefit_model_save(*, actor, solution: Solution, data: dict) -> BenefitModel:
+    """Make or change a solution's benefit model; its figures must stay computable
+    (``check_benefit_figures``: a high rate far from the base year can make them huge)."""
     require(actor, "solutions.manage")
     try:
         model = solution.benefit_model
     except BenefitModel.DoesNotExist:
         model = BenefitModel(solution=solution)
     assign(model, data, MODEL_FIELDS)
-    return history_save(model, actor=actor)
+    with transaction.atomic():
+        history_save(model, actor=actor)
+        check_benefit_figures(model)
+    return model
 
 
 def benefit_item_save(*, actor, model: BenefitModel, data: dict,
                       item: BenefitItem | None = None) -> BenefitItem:
+    """Add or change a cost or gain: amounts and quantity from 0 to MAX_ITEM_VALUE, and the
+    model's figures computable with it (``check_benefit_figures``)."""
     require(actor, "solutions.manage")
     item = item or BenefitItem(model=model)
     if item.model_id != model.pk:
         raise ValidationError(_("The item belongs to another benefit model."))
     assign(item, data, ITEM_FIELDS)
-    return history_save(item, actor=actor)
+    with transaction.atomic():
+        history_save(item, actor=actor)
+        _check_item_values(item)
+        check_benefit_figures(model)
+    return item
+
+
+def _check_item_values(item: BenefitItem) -> None:
+    errors = {name: _("Give a number from 0 to %(max)s.") % {"max": MAX_ITEM_VALUE}
+              for name in ("amount", "amount_low", "amount_high", "quantity")
+              if getattr(item, name) is not None
+              and not 0 <= Decimal(getattr(item, name)) <= MAX_ITEM_VALUE}
+    if errors:
+        raise ValidationError(errors)
+
+
+def check_benefit_figures(model: BenefitModel) -> None:
+    """Refuse a model whose figures could reach MAX_BENEFIT_FIGURE: the sum over its items of
+    the largest yearly amount (low, expected or high, for the whole sector) times each year's
+    discount factor or 1, whichever is larger. Every figure the pages show (a year's flows,
+    present values, their totals, sensitivity, realised gains, a member's share) is at most
+    that sum."""
+    items = list(model.items.all())
+    if not items:
+        return
+    sector = benefits.sector_drivers()
+    years = range(min(i.first_year for i in items), max(i.last_year for i in items) + 1)
+    weights = {year: max(Decimal(1), benefits.discount_factor(year, model.base_year,
+                                                              model.discount_rate))
+               for year in years}
+    bound = sum((max(abs(benefits.item_amount(item, sector, level)) for level in benefits.LEVELS)
+                 * sum(weights[year] for year in range(item.first_year, item.last_year + 1))
+                 for item in items), Decimal(0))
+    if bound >= MAX_BENEFIT_FIGURE:
+        raise ValidationError(_(
+            "With these amounts, quantities, years and discount rate the model's figures run "
+            "past %(max)s kroner, more than any budget: check them.") % {
+            "max": f"{MAX_BENEFIT_FIGURE:,.0f}".replace(",", " ")})
 
 
 def benefit_item_delete(*, actor, item: BenefitItem) -> None:

@@ -16,7 +16,6 @@ from urllib.parse import quote
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from core.access import require
@@ -24,6 +23,7 @@ from core.services import assign, history_save
 from register.models import Organisation, OrganisationKind
 
 from .models import Lifecycle, Solution, SolutionKind, SolutionLink
+from .services import solution_slug
 
 FIKS_FILE = Path(__file__).resolve().parent / "data" / "fiks-tjenester.csv"
 COLUMNS = ["tjeneste", "type", "beskrivelse", "grensesnitt", "merknad", "kilde"]
@@ -85,7 +85,7 @@ def load_fiks_catalogue(*, actor, data: str | None = None) -> dict[str, int]:
             if row["type"] not in TYPE_KINDS:
                 raise ValidationError(_("line %(line)s, column type: unknown type %(type)r") % {
                     "line": line, "type": row["type"]})
-            slug = slugify(row["tjeneste"])[:100]
+            slug = solution_slug(row["tjeneste"])
             values = {"name": row["tjeneste"], "kind": TYPE_KINDS[row["type"]],
                       "lifecycle": lifecycle_of(row["merknad"]), "provider": ks,
                       "description": row["beskrivelse"], "interfaces": row["grensesnitt"],

@@ -22,7 +22,6 @@ from decimal import Decimal
 
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.text import slugify
 
 from core.scale import GENERATED, MARK, SLUG_PREFIX, ScaleContext, purge, scale_hook
 from register.models import MEMBER_KINDS, Organisation, OrganisationKind
@@ -39,6 +38,7 @@ from .models import (
     Solution,
     SolutionKind,
 )
+from .services import solution_slug
 
 NOTE = f"Generert statusperiode {GENERATED}"
 SEQUENCE = [AdoptionStatus.PLANNED, AdoptionStatus.IMPLEMENTING, AdoptionStatus.PRODUCTION,
@@ -150,7 +150,7 @@ def _solution(rng: random.Random, i: int, launch: int, last: datetime.date) -> S
 
 
 def _slug(text: str) -> str:
-    return slugify(text.translate(str.maketrans({"æ": "ae", "ø": "o", "å": "a"})))
+    return solution_slug(text)
 
 
 def _diffusion(rng: random.Random, start: datetime.date, last: datetime.date, lifecycle: str,

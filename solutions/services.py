@@ -55,6 +55,16 @@ MAX_BENEFIT_FIGURE = Decimal(10) ** 20
 
 # --- catalogue -------------------------------------------------------------------------------
 
+NORWEGIAN_LETTERS = str.maketrans({"æ": "ae", "Æ": "ae", "ø": "o", "Ø": "o", "å": "a",
+                                   "Å": "a"})
+
+
+def solution_slug(name: str) -> str:
+    """The address of a solution from its name: "Fiks Matrikkelføring" → fiks-matrikkelforing
+    (``slugify`` alone drops æ, ø and å)."""
+    return slugify(str(name).translate(NORWEGIAN_LETTERS))[:100]
+
+
 def solution_save(*, actor, data: dict, solution: Solution | None = None,
                   depends_on=None, replaces=None, reason: str = "") -> Solution:
     """Create or update a catalogue entry (slug from the name when not given)."""
@@ -62,7 +72,7 @@ def solution_save(*, actor, data: dict, solution: Solution | None = None,
     solution = solution or Solution()
     data = dict(data)
     if not solution.pk and not data.get("slug"):
-        data["slug"] = slugify(data.get("name", ""))[:100]
+        data["slug"] = solution_slug(data.get("name", ""))
     with transaction.atomic():
         assign(solution, data, SOLUTION_FIELDS)
         history_save(solution, actor=actor, reason=reason)

@@ -286,3 +286,10 @@ def test_a_new_status_after_an_ended_period_leaves_it_alone():
                    .values_list("status", "valid_from", "valid_to"))
     assert periods == [("production", D(2018, 1, 1), D(2019, 12, 31)),
                        ("planned", D(2021, 1, 1), None)]
+
+
+def test_addresses_keep_norwegian_letters_readable():
+    solution = services.solution_save(actor=SYSTEM, data={"name": "Fiks Matrikkelføring",
+                                                          "kind": "standard"})
+    assert solution.slug == "fiks-matrikkelforing"
+    assert services.solution_slug("Søknad om Æ og Å") == "soknad-om-ae-og-a"

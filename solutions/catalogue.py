@@ -80,6 +80,7 @@ def load_fiks_catalogue(*, actor, data: str | None = None) -> dict[str, int]:
     ks = Organisation.objects.filter(kind=OrganisationKind.KS).first()
     counts = {"created": 0, "updated": 0, "unchanged": 0}
     existing = {s.slug: s for s in Solution.objects.all()}
+    by_name = {s.name: s for s in existing.values()}
     with transaction.atomic():
         for line, row in enumerate(reader, start=2):
             if row["type"] not in TYPE_KINDS:
@@ -90,7 +91,8 @@ def load_fiks_catalogue(*, actor, data: str | None = None) -> dict[str, int]:
                       "lifecycle": lifecycle_of(row["merknad"]), "provider": ks,
                       "description": row["beskrivelse"], "interfaces": row["grensesnitt"],
                       "note": row["merknad"], "source": row["kilde"][:500]}
-            solution = existing.get(slug)
+            # by name too: an entry loaded under an earlier address keeps it
+            solution = existing.get(slug) or by_name.get(row["tjeneste"])
             if solution is None:
                 solution = history_save(Solution(slug=slug, **values), actor=actor,
                                         reason="load fiks-tjenester.csv")

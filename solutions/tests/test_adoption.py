@@ -293,3 +293,13 @@ def test_addresses_keep_norwegian_letters_readable():
                                                           "kind": "standard"})
     assert solution.slug == "fiks-matrikkelforing"
     assert services.solution_slug("Søknad om Æ og Å") == "soknad-om-ae-og-a"
+
+
+def test_the_catalogue_loads_again_over_an_entry_with_an_older_address():
+    from solutions.catalogue import load_fiks_catalogue
+    from solutions.models import Solution
+
+    SolutionFactory(name="Fiks Matrikkelføring", slug="fiks-matrikkelfring")
+    load_fiks_catalogue(actor=SYSTEM)
+    assert Solution.objects.filter(name="Fiks Matrikkelføring").count() == 1
+    assert load_fiks_catalogue(actor=SYSTEM) == {"created": 0, "updated": 0, "unchanged": 25}

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from django.http import HttpResponse, HttpResponseBadRequest
 from django.views.decorators.http import require_safe
 
-from register.exports import Echo, escape_cell
+from core.csvcells import Echo, escape_cell
 
 from . import forms, selectors
 

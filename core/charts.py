@@ -34,7 +34,7 @@ from django.utils import formats
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
-from register.exports import escape_cell
+from core.csvcells import escape_cell
 
 # Okabe-Ito hues darkened to at least 4.5:1 against white (tested).
 PALETTE = ("#1d5fa6", "#b34700", "#2a7a3b", "#7a3f9d", "#a11d5a", "#00707a", "#8a5a00", "#5e6470")
@@ -644,7 +644,7 @@ def png_response(chart: Chart, filename: str) -> HttpResponse:
 
 def csv_response(table: Table, filename: str) -> HttpResponse:
     """The table as CSV with a BOM (for Excel). Text cells are guarded against formula injection
-    (register.exports.escape_cell); numbers stay numbers, so that costs stay negative."""
+    (core.csvcells.escape_cell); numbers stay numbers, so that costs stay negative."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow([escape_cell(h) for h in table.headers])

@@ -16,24 +16,14 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterable, Iterator
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+from core.csvcells import FORMULA_PREFIXES, Echo, escape_cell, unescape_cell
+
+__all__ = ["FORMULA_PREFIXES", "Echo", "escape_cell", "unescape_cell"]  # also imported from here
+
 # Fixed here, not taken from the importer: a column added to the import format must not change
 # (or break) the export without a decision.
 COLUMNS = ["kind", "number", "name", "county", "org_number", "population", "population_date",
            "valid_from", "valid_to", "source"]
-
-
-def escape_cell(value) -> str:
-    """The cell's text, with a leading ``'`` when it could be read as a formula."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
-
-
-def unescape_cell(text: str) -> str:
-    """The inverse of ``escape_cell`` (for round trips and re-imports)."""
-    if text.startswith("'") and text[1:].startswith(FORMULA_PREFIXES):
-        return text[1:]
-    return text
 
 
 def organisation_row(org) -> list[str]:
@@ -44,13 +34,6 @@ def organisation_row(org) -> list[str]:
         "valid_from": org.valid_from, "valid_to": org.valid_to, "source": org.source,
     }
     return [escape_cell(values[column]) for column in COLUMNS]
-
-
-class Echo:
-    """A file-like object that hands back what is written: csv.writer then yields lines."""
-
-    def write(self, value):
-        return value
 
 
 def iter_organisations_csv(queryset) -> Iterator[str]:

@@ -69,7 +69,7 @@ from pydantic import Field, TypeAdapter, ValidationError
 import register.tests.test_hostile_input as hostile
 from core import testing as t
 from core.access import SYSTEM
-from register.exports import FORMULA_PREFIXES
+from core.csvcells import FORMULA_PREFIXES
 from register.tests.test_hostile_input import (
     BOUNDED,
     XSS,

@@ -198,10 +198,6 @@ def flow_table(appraisal, caption) -> charts.Table:
         (str, *[_kroner] * (len(actors) + 2)))
 
 
-def flow_rows(appraisal):
-    return flow_table(appraisal, "").display_rows
-
-
 def actor_rows(appraisal) -> list[dict]:
     """Who pays, who gains: present values of costs, gains and net per actor."""
     names = dict(ActorType.choices)

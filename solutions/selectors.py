@@ -174,6 +174,13 @@ def members_on(on: datetime.date) -> list[Member]:
             .values_list("pk", "kind", "number", "name", "county_id", "population")]
 
 
+def member_names(on: datetime.date) -> list[Member]:
+    """The members valid on ``on`` by name, only their id and name (for a choice list)."""
+    return [Member(pk=pk, kind="", number="", name=name, county_id=None, population=None)
+            for pk, name in Organisation.objects.valid_on(on).filter(kind__in=MEMBER_KINDS)
+            .order_by("name").values_list("pk", "name")]
+
+
 def networks_on(on: datetime.date) -> dict[int, list]:
     """Organisation id → the networks it belongs to on ``on`` (two queries)."""
     networks = {n.pk: n for n in Network.objects.valid_on(on)}

@@ -203,14 +203,15 @@ def member_rows(rows, labels, *, url, contacts: bool) -> str:
 def solution_benefits(request, solution_slug: str):
     """The benefit model: cash flows per actor and year, NPV, payback, who pays and who gains,
     the sensitivity of each item, realised gains from adoption so far, and a member's share."""
-    solution = _solution(solution_slug)
+    solution = get_object_or_404(Solution.objects.select_related("benefit_model"),
+                                 slug=solution_slug)
     try:
         model = solution.benefit_model
     except BenefitModel.DoesNotExist:
         model = None
     form = _as_of(request)
     context = {"solution": solution, "model": model, "form": form,
-               "member_options": member_options(selectors.members_on(timezone.localdate()),
+               "member_options": member_options(selectors.member_names(timezone.localdate()),
                                                 form),
                "may_manage": has_perm(request.user, "solutions.manage"),
                "crumbs": crumbs(catalogue_crumb(), solution_crumb(solution),
@@ -239,7 +240,6 @@ def benefits_context(solution, model, items, form) -> dict:
     return {
         "items": items, "appraisal": appraisal, "realised": realised, "member": member,
         "estimate": estimate, "sensitivity": sensitivity, "sector": sector,
-        "flow_rows": charts.flow_rows(appraisal),
         "cashflow_chart": charts.cash_flows(solution, appraisal),
         "sensitivity_chart": charts.sensitivity(solution, sensitivity, appraisal),
         "actors": charts.actor_rows(appraisal),
@@ -312,7 +312,7 @@ def chart_export(request, solution_slug: str, chart: str, fmt: str):
     ``?fordeling=`` as on the page)."""
     if chart not in EXPORTS or fmt not in charts.FORMATS:
         raise Http404
-    solution = _solution(solution_slug)
+    solution = get_object_or_404(Solution, slug=solution_slug)
     form, on, rows = _diffusion(request, solution)
     if form.is_bound and form.errors:
         raise Http404(form.errors.as_text())

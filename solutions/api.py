@@ -337,33 +337,23 @@ def benefits_read(request, slug: Slug, filters: Query[BenefitsFilters]):
     solution = _solution(slug)
     model = _benefit_model(solution)
     items = list(model.items.all())
-    sector = benefits.sector_drivers()
-    answer = {"solution": solution, "model": model, "items": items,
-              "sector": {"members": sector.members, "population": sector.population},
-              "appraisal": None, "sensitivity": [], "realised": None, "member": None}
-    if not items:
-        return answer
-    appraisal = benefits.appraise(model, items, sector)
-    answer["appraisal"] = _appraisal_out(appraisal)
-    answer["sensitivity"] = [
-        {"item": row.item.pk, "title": row.item.title, "npv_low": row.npv_low,
-         "npv_expected": row.npv_expected, "npv_high": row.npv_high}
-        for row in benefits.sensitivity(model, items, sector)]
-    this_year = timezone.localdate().year
-    years = [year for year in appraisal.years if year <= this_year]
-    if years:
-        realised = benefits.realised_gains(
-            model, items, benefits.coverage_by_year(solution, years), this_year)
-        answer["realised"] = {"until_year": realised.until_year, "total": realised.total,
-                              "present_value": realised.present_value,
-                              "by_year": realised.by_year}
-    if filters.member is not None:
-        member = _member(filters.member, timezone.localdate())
-        estimate = benefits.appraise(model, items, benefits.member_drivers(member, sector),
-                                     actor_types=benefits.member_actor_types(member))
-        answer["member"] = {"organisation": member, "npv": estimate.npv,
-                            "payback_year": estimate.payback_year}
-    return answer
+    member = (_member(filters.member, timezone.localdate())  # only read with figures to show
+              if filters.member is not None and items else None)
+    result = benefits.report(solution, model, items, member=member)
+    appraisal, realised, estimate = result.appraisal, result.realised, result.estimate
+    return {
+        "solution": solution, "model": model, "items": items,
+        "sector": {"members": result.sector.members, "population": result.sector.population},
+        "appraisal": _appraisal_out(appraisal) if appraisal else None,
+        "sensitivity": [{"item": row.item.pk, "title": row.item.title,
+                         "npv_low": row.npv_low, "npv_expected": row.npv_expected,
+                         "npv_high": row.npv_high} for row in result.sensitivity],
+        "realised": {"until_year": realised.until_year, "total": realised.total,
+                     "present_value": realised.present_value,
+                     "by_year": realised.by_year} if realised else None,
+        "member": {"organisation": member, "npv": estimate.npv,
+                   "payback_year": estimate.payback_year} if estimate else None,
+    }
 
 
 @router.put("/solutions/{slug}/benefit-model", response=write(BenefitModelOut), auth=WRITE_AUTH,

@@ -223,26 +223,18 @@ def solution_benefits(request, solution_slug: str):
 
 
 def benefits_context(solution, model, items, form) -> dict:
-    sector = benefits.sector_drivers()
-    appraisal = benefits.appraise(model, items, sector) if items else None
-    if appraisal is None:
-        return {"items": items}
-    today = timezone.localdate()
-    years = [y for y in appraisal.years if y <= today.year]
-    coverage = benefits.coverage_by_year(solution, years) if years else {}
-    realised = benefits.realised_gains(model, items, coverage, today.year) if years else None
     member = form.cleaned_data.get("medlem") if form.is_valid() else None
-    estimate = None
-    if member is not None:
-        estimate = benefits.appraise(model, items, benefits.member_drivers(member, sector),
-                                     actor_types=benefits.member_actor_types(member))
-    sensitivity = benefits.sensitivity(model, items, sector)
+    result = benefits.report(solution, model, items, member=member)
+    context = {"items": items, "sector": result.sector, "appraisal": result.appraisal}
+    if result.appraisal is None:
+        return context
     return {
-        "items": items, "appraisal": appraisal, "realised": realised, "member": member,
-        "estimate": estimate, "sensitivity": sensitivity, "sector": sector,
-        "cashflow_chart": charts.cash_flows(solution, appraisal),
-        "sensitivity_chart": charts.sensitivity(solution, sensitivity, appraisal),
-        "actors": charts.actor_rows(appraisal),
+        **context, "realised": result.realised, "member": member,
+        "estimate": result.estimate, "sensitivity": result.sensitivity,
+        "cashflow_chart": charts.cash_flows(solution, result.appraisal),
+        "sensitivity_chart": charts.sensitivity(solution, result.sensitivity,
+                                                result.appraisal),
+        "actors": charts.actor_rows(result.appraisal),
     }
 
 
@@ -332,9 +324,7 @@ def chart_export(request, solution_slug: str, chart: str, fmt: str):
         items = list(model.items.all())
         if not items:
             raise Http404
-        sector = benefits.sector_drivers()
-        appraisal = benefits.appraise(model, items, sector)
-        built = (charts.cash_flows(solution, appraisal) if chart == "kontantstrom" else
-                 charts.sensitivity(solution, benefits.sensitivity(model, items, sector),
-                                    appraisal))
+        result = benefits.report(solution, model, items, realised=False)
+        built = (charts.cash_flows(solution, result.appraisal) if chart == "kontantstrom" else
+                 charts.sensitivity(solution, result.sensitivity, result.appraisal))
     return charts.export(built, fmt, f"{solution.slug}-{chart}-{on.isoformat()}")

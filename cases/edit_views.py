@@ -14,7 +14,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -24,7 +24,7 @@ from django.utils.translation import ngettext, pgettext
 from django.views.decorators.http import require_POST
 
 from core.access import is_admin
-from core.edit import edit_view
+from core.edit import call, edit_view, form_page, posted
 from core.forms import add_service_errors
 
 from . import forms, selectors, services
@@ -40,32 +40,11 @@ from .models import (
 from .views import (
     case_crumb,
     cases_crumb,
-    crumbs,
     meeting_crumb,
     meetings_crumb,
     round_crumb,
     visible_case_or_404,
 )
-
-
-def _posted(request):
-    return request.POST if request.method == "POST" else None
-
-
-def _call(form, service, **kwargs):
-    """Call a service; on a ValidationError show it on ``form`` and return None."""
-    try:
-        return service(**kwargs)
-    except ValidationError as exc:
-        add_service_errors(form, exc)
-        return None
-
-
-def _form_page(request, form, *, title, trail, cancel_url, submit=None, intro="", **extra):
-    return render(request, extra.pop("template", "edit/form_page.html"), {
-        "form": form, "title": title, "crumbs": crumbs(*trail, (title, request.path)),
-        "cancel_url": cancel_url, "submit_label": submit or _("Save"), "intro": intro,
-        **extra})
 
 
 def _managed(user, obj):
@@ -116,14 +95,14 @@ def _int_param(raw: str) -> int | None:
 @edit_view
 def case_create(request):
     _may_create(request.user)
-    form = forms.CaseForm(_posted(request), user=request.user)
+    form = forms.CaseForm(posted(request), user=request.user)
     if request.method == "POST" and form.is_valid():
-        case = _call(form, services.case_create, actor=request.user, **form.service_kwargs())
+        case = call(form, services.case_create, actor=request.user, **form.service_kwargs())
         if case is not None:
             messages.success(request, _("Case %(number)s was created as a draft. Announce it "
                                         "when it is ready.") % {"number": case.number})
             return redirect(_case_url(case))
-    return _form_page(request, form, title=_("New case"), trail=[cases_crumb()],
+    return form_page(request, form, title=_("New case"), trail=[cases_crumb()],
                       cancel_url=reverse("cases:case_list"), submit=_("Create the case"),
                       intro=_("The case starts as a draft, seen only by those who run it."))
 
@@ -132,12 +111,12 @@ def case_create(request):
 @edit_view
 def case_edit(request, case_pk: int):
     case = _case(request.user, case_pk)
-    form = forms.CaseForm(_posted(request), instance=case, user=request.user)
-    if request.method == "POST" and form.is_valid() and _call(
+    form = forms.CaseForm(posted(request), instance=case, user=request.user)
+    if request.method == "POST" and form.is_valid() and call(
             form, services.case_update, actor=request.user, case=case, **form.service_kwargs()):
         messages.success(request, _("The case was saved."))
         return redirect(_case_url(case))
-    return _form_page(request, form, title=_("Edit case %(number)s") % {"number": case.number},
+    return form_page(request, form, title=_("Edit case %(number)s") % {"number": case.number},
                       trail=[cases_crumb(), case_crumb(case)], cancel_url=_case_url(case))
 
 
@@ -153,8 +132,8 @@ def status_choices(user, case) -> list[tuple[str, str]]:
 @edit_view
 def case_status(request, case_pk: int):
     case = _case(request.user, case_pk)
-    form = forms.CaseStatusForm(_posted(request), choices=status_choices(request.user, case))
-    if request.method == "POST" and form.is_valid() and _call(
+    form = forms.CaseStatusForm(posted(request), choices=status_choices(request.user, case))
+    if request.method == "POST" and form.is_valid() and call(
             form, services.case_transition, actor=request.user, case=case,
             to=form.cleaned_data["status"], reason=form.cleaned_data["reason"]):
         messages.success(request, _("The case is now: %(status)s.") % {
@@ -162,7 +141,7 @@ def case_status(request, case_pk: int):
         return redirect(_case_url(case))
     usual = ", ".join(str(CaseStatus(s).label) for s in services.TRANSITIONS[case.status]) \
         or _("none")
-    return _form_page(
+    return form_page(
         request, form, title=_("Change the status of %(number)s") % {"number": case.number},
         trail=[cases_crumb(), case_crumb(case)], cancel_url=_case_url(case),
         submit=_("Change status"),
@@ -207,12 +186,12 @@ def case_from_report(request, report_pk: int):
 @edit_view
 def step_create(request, case_pk: int):
     case = _case(request.user, case_pk)
-    form = forms.StepForm(_posted(request), instance=AnchoringStep(case=case))
-    if request.method == "POST" and form.is_valid() and _call(
+    form = forms.StepForm(posted(request), instance=AnchoringStep(case=case))
+    if request.method == "POST" and form.is_valid() and call(
             form, services.step_create, actor=request.user, case=case, **form.service_kwargs()):
         messages.success(request, _("The step was added to the path."))
         return redirect(_case_url(case, "path-heading"))
-    return _form_page(request, form, title=_("Add a step to the path"),
+    return form_page(request, form, title=_("Add a step to the path"),
                       trail=[cases_crumb(), case_crumb(case)], cancel_url=_case_url(case))
 
 
@@ -221,12 +200,12 @@ def step_create(request, case_pk: int):
 def step_edit(request, anchoringstep_pk: int):
     step = _step(request.user, anchoringstep_pk)
     case = step.case
-    form = forms.StepForm(_posted(request), instance=step)
-    if request.method == "POST" and form.is_valid() and _call(
+    form = forms.StepForm(posted(request), instance=step)
+    if request.method == "POST" and form.is_valid() and call(
             form, services.step_update, actor=request.user, step=step, **form.service_kwargs()):
         messages.success(request, _("The step was saved."))
         return redirect(_case_url(case, "path-heading"))
-    return _form_page(request, form, title=_("Edit step %(order)s") % {"order": step.order},
+    return form_page(request, form, title=_("Edit step %(order)s") % {"order": step.order},
                       trail=[cases_crumb(), case_crumb(case)], cancel_url=_case_url(case),
                       delete_url=reverse("cases_edit:step_delete", args=[step.pk]),
                       delete_label=_("Remove the step"))
@@ -251,16 +230,16 @@ def step_delete(request, anchoringstep_pk: int):
 @edit_view
 def document_add(request, case_pk: int):
     case = _case(request.user, case_pk)
-    form = forms.DocumentForm(_posted(request), request.FILES or None)
+    form = forms.DocumentForm(posted(request), request.FILES or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        document = _call(form, services.document_add, actor=request.user, case=case,
+        document = call(form, services.document_add, actor=request.user, case=case,
                          upload=data["file"], title=data["title"], exempt=data["exempt"],
                          exemption_basis=data["exemption_basis"])
         if document is not None:
             messages.success(request, _("“%(title)s” was uploaded.") % {"title": document.title})
             return redirect(_case_url(case, "documents-heading"))
-    return _form_page(request, form, title=_("Upload a document"),
+    return form_page(request, form, title=_("Upload a document"),
                       trail=[cases_crumb(), case_crumb(case)], cancel_url=_case_url(case),
                       submit=_("Upload"))
 
@@ -271,13 +250,13 @@ def document_edit(request, casedocument_pk: int):
     document = get_object_or_404(CaseDocument.objects.select_related("case__owner"),
                                  pk=casedocument_pk)
     case = _managed(request.user, document.case)
-    form = forms.DocumentEditForm(_posted(request), instance=document)
-    if request.method == "POST" and form.is_valid() and _call(
+    form = forms.DocumentEditForm(posted(request), instance=document)
+    if request.method == "POST" and form.is_valid() and call(
             form, services.document_update, actor=request.user, document=document,
             data=form.cleaned_data):
         messages.success(request, _("The document was saved."))
         return redirect(_case_url(case, "documents-heading"))
-    return _form_page(request, form, title=_("Edit document"),
+    return form_page(request, form, title=_("Edit document"),
                       trail=[cases_crumb(), case_crumb(case)], cancel_url=_case_url(case),
                       intro=document.filename)
 
@@ -289,9 +268,9 @@ def document_edit(request, casedocument_pk: int):
 def round_create(request, anchoringstep_pk: int):
     step = _step(request.user, anchoringstep_pk)
     case = step.case
-    form = forms.RoundForm(_posted(request), instance=InputRound(step=step))
+    form = forms.RoundForm(posted(request), instance=InputRound(step=step))
     if request.method == "POST" and form.is_valid():
-        round_ = _call(form, services.round_create, actor=request.user, step=step,
+        round_ = call(form, services.round_create, actor=request.user, step=step,
                        **form.service_kwargs())
         if round_ is not None:
             count = round_.invitations.count()
@@ -300,7 +279,7 @@ def round_create(request, anchoringstep_pk: int):
                 "The input round was set up: %(count)s organisations invited.", count)
                 % {"count": count})
             return redirect(_round_url(round_))
-    return _form_page(request, form, title=_("New input round"),
+    return form_page(request, form, title=_("New input round"),
                       trail=[cases_crumb(), case_crumb(case)], cancel_url=_case_url(case),
                       intro=str(step))
 
@@ -309,15 +288,15 @@ def round_create(request, anchoringstep_pk: int):
 @edit_view
 def round_edit(request, inputround_pk: int):
     round_ = _managed(request.user, _round(request.user, inputround_pk))
-    form = forms.RoundForm(_posted(request), instance=round_)
-    if request.method == "POST" and form.is_valid() and _call(
+    form = forms.RoundForm(posted(request), instance=round_)
+    if request.method == "POST" and form.is_valid() and call(
             form, services.round_update, actor=request.user, round_=round_,
             **form.service_kwargs()):
         messages.success(request, _("The input round was saved."))
         return redirect(_round_url(round_))
     case = round_.step.case
     locked = "questions" not in form.fields
-    return _form_page(request, form, title=_("Edit input round"),
+    return form_page(request, form, title=_("Edit input round"),
                       trail=[cases_crumb(), case_crumb(case), round_crumb(round_)],
                       cancel_url=_round_url(round_), intro=_(
                           "Input has been submitted: the questions can no longer change.")
@@ -358,7 +337,7 @@ def input_edit(request, inputround_pk: int):
     item = selectors.own_input(user, round_, organisation)
     answers = (item.draft or (item.current.answers if item.current else {})) if item else {}
     questions = list(round_.questions.all())
-    form = forms.InputForm(_posted(request), questions=questions, answers=answers)
+    form = forms.InputForm(posted(request), questions=questions, answers=answers)
     anchor = f"own-{organisation.pk}"
     if request.method == "POST" and form.is_valid():
         kwargs = {"actor": user, "round_": round_, "organisation": organisation,
@@ -380,7 +359,7 @@ def input_edit(request, inputround_pk: int):
         except ValidationError as exc:
             _input_errors(form, exc)
     case = round_.step.case
-    return _form_page(
+    return form_page(
         request, form, title=_("Input from %(organisation)s") % {
             "organisation": organisation.name},
         trail=[cases_crumb(), case_crumb(case), round_crumb(round_)],
@@ -400,8 +379,8 @@ def synthesis_point(request, inputround_pk: int):
     point_id = _int_param(request.GET.get("punkt", ""))
     point = get_object_or_404(SynthesisPoint, pk=point_id, round=round_) if point_id else None
     initial = {"text": point.text, "cited": list(point.cited.all())} if point else None
-    form = forms.SynthesisPointForm(_posted(request), round_=round_, initial=initial)
-    if request.method == "POST" and form.is_valid() and _call(
+    form = forms.SynthesisPointForm(posted(request), round_=round_, initial=initial)
+    if request.method == "POST" and form.is_valid() and call(
             form, services.synthesis_point_save, actor=request.user, round_=round_,
             text=form.cleaned_data["text"], cited=form.cleaned_data["cited"], point=point):
         messages.success(request, _("The synthesis was saved."))
@@ -409,7 +388,7 @@ def synthesis_point(request, inputround_pk: int):
     case = round_.step.case
     extra = {"delete_url": reverse("cases_edit:synthesis_point_delete", args=[round_.pk]),
              "delete_label": _("Remove the point"), "delete_value": point.pk} if point else {}
-    return _form_page(request, form, title=_("Edit a point of the synthesis") if point
+    return form_page(request, form, title=_("Edit a point of the synthesis") if point
                       else _("Add a point to the synthesis"),
                       trail=[cases_crumb(), case_crumb(case), round_crumb(round_)],
                       cancel_url=_round_url(round_, "synthesis-heading"), **extra)
@@ -433,15 +412,15 @@ def synthesis_point_delete(request, inputround_pk: int):
 def resolution_create(request, anchoringstep_pk: int):
     step = _step(request.user, anchoringstep_pk)
     case = step.case
-    form = forms.ResolutionForm(_posted(request), step=step, initial={
+    form = forms.ResolutionForm(posted(request), step=step, initial={
         "kind": "decision" if step.purpose == "decision" else "position",
         "decided_on": timezone.localdate()})
-    if request.method == "POST" and form.is_valid() and _call(
+    if request.method == "POST" and form.is_valid() and call(
             form, services.resolution_record, actor=request.user, step=step,
             **form.service_kwargs()):
         messages.success(request, _("The position or decision was recorded."))
         return redirect(_case_url(case, f"step-{step.pk}"))
-    return _form_page(request, form, title=_("Record a position or decision"),
+    return form_page(request, form, title=_("Record a position or decision"),
                       trail=[cases_crumb(), case_crumb(case)], cancel_url=_case_url(case),
                       intro=str(step), submit=pgettext("button", "Record"))
 
@@ -452,15 +431,15 @@ def resolution_create(request, anchoringstep_pk: int):
 @edit_view
 def meeting_create(request):
     _may_create(request.user)
-    form = forms.MeetingForm(_posted(request), instance=Meeting(), user=request.user,
+    form = forms.MeetingForm(posted(request), instance=Meeting(), user=request.user,
                              creating=True)
     if request.method == "POST" and form.is_valid():
-        meeting = _call(form, services.meeting_create, actor=request.user,
+        meeting = call(form, services.meeting_create, actor=request.user,
                         body=form.cleaned_data["body"], **form.service_kwargs())
         if meeting is not None:
             messages.success(request, _("The meeting was created. Add its agenda."))
             return redirect("cases:meeting_detail", meeting_pk=meeting.pk)
-    return _form_page(request, form, title=_("New meeting"), trail=[cases_crumb(),
+    return form_page(request, form, title=_("New meeting"), trail=[cases_crumb(),
                                                                     meetings_crumb()],
                       cancel_url=reverse("cases:meeting_list"))
 
@@ -473,14 +452,14 @@ def _meeting(user, pk: int) -> Meeting:
 @edit_view
 def meeting_edit(request, meeting_pk: int):
     meeting = _meeting(request.user, meeting_pk)
-    form = forms.MeetingForm(_posted(request), instance=meeting, user=request.user,
+    form = forms.MeetingForm(posted(request), instance=meeting, user=request.user,
                              creating=False)
-    if request.method == "POST" and form.is_valid() and _call(
+    if request.method == "POST" and form.is_valid() and call(
             form, services.meeting_update, actor=request.user, meeting=meeting,
             **form.service_kwargs()):
         messages.success(request, _("The meeting was saved."))
         return redirect("cases:meeting_detail", meeting_pk=meeting.pk)
-    return _form_page(request, form, title=_("Edit meeting"),
+    return form_page(request, form, title=_("Edit meeting"),
                       trail=[cases_crumb(), meetings_crumb(), meeting_crumb(meeting)],
                       cancel_url=reverse("cases:meeting_detail", args=[meeting.pk]))
 
@@ -493,13 +472,13 @@ def agenda_item(request, meeting_pk: int):
     item_id = _int_param(request.GET.get("punkt", ""))
     item = get_object_or_404(meeting.items.select_related("case"), pk=item_id) if item_id \
         else None
-    form = forms.AgendaItemForm(_posted(request), instance=item, user=request.user)
-    if request.method == "POST" and form.is_valid() and _call(
+    form = forms.AgendaItemForm(posted(request), instance=item, user=request.user)
+    if request.method == "POST" and form.is_valid() and call(
             form, services.agenda_item_save, actor=request.user, meeting=meeting, item=item,
             **form.service_kwargs()):
         messages.success(request, _("The agenda was saved."))
         return redirect(reverse("cases:meeting_detail", args=[meeting.pk]) + "#agenda-heading")
-    return _form_page(request, form, title=_("Edit agenda item") if item
+    return form_page(request, form, title=_("Edit agenda item") if item
                       else _("Add an agenda item"),
                       trail=[cases_crumb(), meetings_crumb(), meeting_crumb(meeting)],
                       cancel_url=reverse("cases:meeting_detail", args=[meeting.pk]))

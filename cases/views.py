@@ -30,6 +30,7 @@ from django.views.decorators.http import require_safe
 from core.access import is_admin
 from core.cache import public_page
 from core.views import (
+    crumbs,
     history_context,
     history_page,
     paginate,
@@ -53,10 +54,6 @@ from .models import (
 UPCOMING_DAYS = 90  # "Kommende saker": three months ahead, the nearest 100 of each kind
 UPCOMING_LIMIT = 100
 DASHBOARD_SPANS = ["5", "10", "20"]  # years the dashboard looks back (?ar=); the first is default
-
-
-def crumbs(*pairs) -> list[tuple[str, str]]:
-    return [(str(label), url) for label, url in pairs]
 
 
 def cases_crumb():

@@ -110,6 +110,11 @@ def set_language(request):
     return response
 
 
+def crumbs(*pairs) -> list[tuple[str, str]]:
+    """(label, URL) pairs for includes/crumbs.html, labels made text (lazy ones translated)."""
+    return [(str(label), url) for label, url in pairs]
+
+
 def paginate(request, queryset, *, default_size: int = 50, min_size: int = 10,
              max_size: int = 200):
     """The requested page of ``queryset``; a bad or out-of-range ``page``/``page_size`` is a 404.

@@ -26,7 +26,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from core.access import has_perm, is_admin, require, scope_ids
 from core.cache import public_page
-from core.edit import edit_view
+from core.edit import call, edit_view, posted
 from core.forms import add_service_errors
 from core.models import valid_on_q
 from core.views import history_context, history_page, paginate, period_label, url_maker
@@ -46,20 +46,6 @@ from .models import (
 )
 
 MANAGE, NOMINATE = "representation.manage", "representation.nominate"
-
-
-def _call(form, service, **kwargs):
-    """Call a service; on a ValidationError show it on ``form`` and return None."""
-    try:
-        return service(**kwargs)
-    except ValidationError as exc:
-        add_service_errors(form, exc)
-        return None
-
-
-def _posted(request):
-    """The POST data to bind a form to (also when empty: an empty POST is still a submission)."""
-    return request.POST if request.method == "POST" else None
 
 
 def _int_param(request, name: str) -> int | None:
@@ -240,9 +226,9 @@ def vacancy_create(request):
             "intro": _("Choose the body with seats to fill."), "submit_label": _("Continue"),
             "cancel_url": reverse("representation:vacancy_list")})
     body = chooser.cleaned_data["body"]
-    form = forms.VacancyForm(_posted(request), instance=Vacancy(body=body), body=body)
+    form = forms.VacancyForm(posted(request), instance=Vacancy(body=body), body=body)
     if request.method == "POST" and form.is_valid():
-        vacancy = _call(form, services.vacancy_create, actor=request.user, body=body,
+        vacancy = call(form, services.vacancy_create, actor=request.user, body=body,
                         **form.service_kwargs())
         if vacancy is not None:
             messages.success(request, _("The vacancy was announced."))
@@ -257,8 +243,8 @@ def vacancy_create(request):
 def vacancy_edit(request, vacancy_pk: int):
     vacancy = get_object_or_404(Vacancy.objects.select_related("body"), pk=vacancy_pk)
     require(request.user, MANAGE)
-    form = forms.VacancyForm(_posted(request), instance=vacancy, body=vacancy.body)
-    if request.method == "POST" and form.is_valid() and _call(
+    form = forms.VacancyForm(posted(request), instance=vacancy, body=vacancy.body)
+    if request.method == "POST" and form.is_valid() and call(
             form, services.vacancy_update, actor=request.user, vacancy=vacancy,
             **form.service_kwargs()):
         messages.success(request, _("The vacancy was saved."))
@@ -308,8 +294,8 @@ def nomination_create(request, vacancy_pk: int):
         initial={"organisation": organisation_id}, organisations=organisations)
     form = None
     if organisation is not None and services.vacancy_is_open(vacancy):
-        form = forms.NominationForm(_posted(request), organisation=organisation)
-        if request.method == "POST" and form.is_valid() and _call(
+        form = forms.NominationForm(posted(request), organisation=organisation)
+        if request.method == "POST" and form.is_valid() and call(
                 form, services.nomination_create, actor=request.user, vacancy=vacancy,
                 organisation=organisation, **form.service_kwargs()):
             messages.success(request, _("The nomination was registered."))
@@ -393,12 +379,12 @@ def rule_create(request, body_slug: str):
             "intro": _("Choose the kind of rule for %(body)s.") % {"body": body.name},
             "cancel_url": cancel_url})
     kind = chooser.cleaned_data["kind"]
-    form = forms.RuleForm(_posted(request), kind=kind, editing=False,
+    form = forms.RuleForm(posted(request), kind=kind, editing=False,
                           instance=RepresentativityRule(body=body, kind=kind))
     if request.method == "POST" and form.is_valid():
         kwargs = form.service_kwargs()
         kwargs["data"]["kind"] = kind
-        if _call(form, services.rule_create, actor=request.user, body=body, **kwargs):
+        if call(form, services.rule_create, actor=request.user, body=body, **kwargs):
             messages.success(request, _("The rule was added."))
             return redirect(cancel_url)
     return _form_page(request, form, title=_("Add a rule: %(kind)s") % {
@@ -411,9 +397,9 @@ def rule_create(request, body_slug: str):
 def rule_edit(request, representativityrule_pk: int):
     rule = _rule(representativityrule_pk)
     require(request.user, MANAGE)
-    form = forms.RuleForm(_posted(request), instance=rule, kind=rule.kind, editing=True)
+    form = forms.RuleForm(posted(request), instance=rule, kind=rule.kind, editing=True)
     cancel_url = reverse("representation:rule_list", args=[rule.body.slug])
-    if request.method == "POST" and form.is_valid() and _call(
+    if request.method == "POST" and form.is_valid() and call(
             form, services.rule_update, actor=request.user, rule=rule, **form.service_kwargs()):
         messages.success(request, _("The rule was saved."))
         return redirect(cancel_url)
@@ -448,7 +434,7 @@ def vacancy_proposal(request, vacancy_pk: int):
     proposals = list(vacancy.proposals.select_related("created_by")[:20])
     shown = _shown_proposal(request, vacancy, proposals)
     form = forms.CandidateChoicesForm(
-        _posted(request), candidates=problem.candidates, roles=problem.roles,
+        posted(request), candidates=problem.candidates, roles=problem.roles,
         initial_locked=shown.locked if shown else None,
         initial_excluded=shown.excluded if shown else ())
     if request.method == "POST" and form.is_valid():
@@ -656,7 +642,7 @@ def appointment_create(request, vacancy_pk: int):
     seats = list(forms.seats_with_holders(vacancy.seats.all()))
     candidates = _appointment_candidates(vacancy, organisation)
     form = forms.AppointmentForm(
-        _posted(request), candidates=candidates, seats=seats,
+        posted(request), candidates=candidates, seats=seats,
         initial=_appointment_initial(request, vacancy, seats, {c[0] for c in candidates}))
     back = reverse("representation:vacancy_detail", args=[vacancy_pk])
     if shown is not None:
@@ -665,7 +651,7 @@ def appointment_create(request, vacancy_pk: int):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         person_id, organisation_id = data["candidate"]
-        appointment = _call(
+        appointment = call(
             form, services.appointment_record, actor=request.user, vacancy=vacancy,
             proposal=shown, seat=form.seats[data["seat"]],
             person=get_object_or_404(Person, pk=person_id),
@@ -716,8 +702,8 @@ def appointment_list(request):
 def appointment_end(request, appointment_pk: int):
     appointment = _appointment(appointment_pk)
     require(request.user, MANAGE)
-    form = forms.EndAppointmentForm(_posted(request))
-    if request.method == "POST" and form.is_valid() and _call(
+    form = forms.EndAppointmentForm(posted(request))
+    if request.method == "POST" and form.is_valid() and call(
             form, services.appointment_end, actor=request.user, appointment=appointment,
             end_date=form.cleaned_data["end_date"], reason=form.cleaned_data["reason"]):
         messages.success(request, _("The term was ended."))
@@ -734,9 +720,9 @@ def appointment_end(request, appointment_pk: int):
 def appointment_renew(request, appointment_pk: int):
     appointment = _appointment(appointment_pk)
     require(request.user, MANAGE)
-    form = forms.RenewAppointmentForm(_posted(request), initial={
+    form = forms.RenewAppointmentForm(posted(request), initial={
         "decision_date": timezone.localdate(), "decided_by": appointment.decided_by_id})
-    if request.method == "POST" and form.is_valid() and _call(
+    if request.method == "POST" and form.is_valid() and call(
             form, services.appointment_renew, actor=request.user, appointment=appointment,
             **form.cleaned_data):
         messages.success(request, _("%(person)s was re-appointed.") % {

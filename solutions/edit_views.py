@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -16,35 +16,16 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.access import has_perm, require
-from core.edit import edit_view
-from core.forms import add_service_errors
+from core.edit import call, edit_view, form_page, posted
+from core.views import crumbs
 from register.models import MEMBER_KINDS, Organisation
 
 from . import forms, services
 from .importers import AdoptionImportError, adoption_import
 from .models import Adoption, AdoptionStatus, BenefitItem, BenefitModel, Solution, SolutionLink
-from .views import catalogue_crumb, crumbs, solution_crumb
+from .views import catalogue_crumb, solution_crumb
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
-
-
-def _posted(request):
-    return request.POST if request.method == "POST" else None
-
-
-def _call(form, service, **kwargs):
-    try:
-        return service(**kwargs)
-    except ValidationError as error:
-        add_service_errors(form, error)
-        return None
-
-
-def _form_page(request, form, *, title, trail, cancel_url, submit=None, intro="", **extra):
-    return render(request, extra.pop("template", "edit/form_page.html"), {
-        "form": form, "title": title, "crumbs": crumbs(*trail, (title, request.path)),
-        "cancel_url": cancel_url, "submit_label": submit or _("Save"), "intro": intro,
-        **extra})
 
 
 def _manager(user):
@@ -62,15 +43,15 @@ def _detail_url(solution):
 @edit_view
 def solution_create(request):
     _manager(request.user)
-    form = forms.SolutionForm(_posted(request))
+    form = forms.SolutionForm(posted(request))
     if request.method == "POST" and form.is_valid():
-        solution = _call(form, services.solution_save, actor=request.user,
+        solution = call(form, services.solution_save, actor=request.user,
                          **form.service_kwargs())
         if solution is not None:
             messages.success(request, _("%(name)s was added to the catalogue.")
                              % {"name": solution.name})
             return redirect(_detail_url(solution))
-    return _form_page(request, form, title=_("New common solution"), trail=[catalogue_crumb()],
+    return form_page(request, form, title=_("New common solution"), trail=[catalogue_crumb()],
                       cancel_url=reverse("solutions:solution_list"))
 
 
@@ -79,14 +60,14 @@ def solution_create(request):
 def solution_edit(request, solution_slug: str):
     _manager(request.user)
     solution = get_object_or_404(Solution, slug=solution_slug)
-    form = forms.SolutionForm(_posted(request), instance=solution)
-    if request.method == "POST" and form.is_valid() and _call(
+    form = forms.SolutionForm(posted(request), instance=solution)
+    if request.method == "POST" and form.is_valid() and call(
             form, services.solution_save, actor=request.user, solution=solution,
             **form.service_kwargs()):
         messages.success(request, _("The solution was saved."))
         return redirect(_detail_url(solution))
     links = list(solution.links.all())
-    return _form_page(request, form, title=_("Edit %(name)s") % {"name": solution.name},
+    return form_page(request, form, title=_("Edit %(name)s") % {"name": solution.name},
                       trail=[catalogue_crumb(), solution_crumb(solution)],
                       cancel_url=_detail_url(solution), links=links,
                       template="solutions/solution_form.html", solution=solution)
@@ -97,13 +78,13 @@ def solution_edit(request, solution_slug: str):
 def link_add(request, solution_slug: str):
     _manager(request.user)
     solution = get_object_or_404(Solution, slug=solution_slug)
-    form = forms.LinkForm(_posted(request))
-    if request.method == "POST" and form.is_valid() and _call(
+    form = forms.LinkForm(posted(request))
+    if request.method == "POST" and form.is_valid() and call(
             form, services.link_save, actor=request.user, solution=solution,
             data=form.cleaned_data):
         messages.success(request, _("The link was added."))
         return redirect(reverse("solutions_edit:solution_edit", args=[solution.slug]))
-    return _form_page(request, form, title=_("New link"),
+    return form_page(request, form, title=_("New link"),
                       trail=[catalogue_crumb(), solution_crumb(solution)],
                       cancel_url=reverse("solutions_edit:solution_edit", args=[solution.slug]))
 
@@ -131,15 +112,15 @@ def benefit_model_edit(request, solution_slug: str):
     _manager(request.user)
     solution = get_object_or_404(Solution, slug=solution_slug)
     model = BenefitModel.objects.filter(solution=solution).first()
-    form = forms.BenefitModelForm(_posted(request), instance=model)
+    form = forms.BenefitModelForm(posted(request), instance=model)
     if model is None and not form.is_bound:
         form.initial.setdefault("base_year", timezone.localdate().year)
-    if request.method == "POST" and form.is_valid() and _call(
+    if request.method == "POST" and form.is_valid() and call(
             form, services.benefit_model_save, actor=request.user, solution=solution,
             data=form.cleaned_data):
         messages.success(request, _("The benefit model was saved."))
         return redirect(_benefits_url(solution))
-    return _form_page(request, form, title=_("Benefit model of %(name)s") % {
+    return form_page(request, form, title=_("Benefit model of %(name)s") % {
         "name": solution.name}, trail=[catalogue_crumb(), solution_crumb(solution)],
         cancel_url=_benefits_url(solution),
         intro=_("The real discount rate is 4 % by default, as in the Ministry of Finance's "
@@ -154,8 +135,8 @@ def benefit_item_edit(request, solution_slug: str, benefititem_pk: int | None = 
     model = get_object_or_404(BenefitModel, solution=solution)
     item = (get_object_or_404(BenefitItem, pk=benefititem_pk, model=model)
             if benefititem_pk is not None else None)
-    form = forms.BenefitItemForm(_posted(request), instance=item)
-    if request.method == "POST" and form.is_valid() and _call(
+    form = forms.BenefitItemForm(posted(request), instance=item)
+    if request.method == "POST" and form.is_valid() and call(
             form, services.benefit_item_save, actor=request.user, model=model,
             data=form.cleaned_data, item=item):
         messages.success(request, _("The item was saved."))
@@ -165,7 +146,7 @@ def benefit_item_edit(request, solution_slug: str, benefititem_pk: int | None = 
     if item is not None:
         extra = {"delete_url": reverse("solutions_edit:benefit_item_delete", args=[item.pk]),
                  "delete_label": _("Remove the item")}
-    return _form_page(request, form, title=title,
+    return form_page(request, form, title=title,
                       trail=[catalogue_crumb(), solution_crumb(solution)],
                       cancel_url=_benefits_url(solution), **extra,
                       intro=_("A fixed amount a year, or an amount per unit times a yearly "
@@ -200,15 +181,15 @@ def adoption_update(request, solution_slug: str, organisation_pk: int):
     if current is not None:
         initial.update(status=current.status, contact=current.contact_id,
                        contact_role=current.contact_role, note=current.note)
-    form = forms.AdoptionForm(_posted(request), organisation=organisation, initial=initial)
+    form = forms.AdoptionForm(posted(request), organisation=organisation, initial=initial)
     page = reverse("solutions:adoption_detail", args=[solution.slug, organisation.pk])
-    if request.method == "POST" and form.is_valid() and _call(
+    if request.method == "POST" and form.is_valid() and call(
             form, services.adoption_record, actor=request.user, solution=solution,
             organisation=organisation, **form.cleaned_data):
         messages.success(request, _("The status of %(organisation)s was recorded.")
                          % {"organisation": organisation.name})
         return redirect(page)
-    return _form_page(request, form, title=_("%(organisation)s: %(solution)s") % {
+    return form_page(request, form, title=_("%(organisation)s: %(solution)s") % {
         "organisation": organisation.name, "solution": solution.name},
         trail=[catalogue_crumb(), solution_crumb(solution), (organisation.name, page)],
         cancel_url=page, submit=_("Record the status"),
@@ -223,17 +204,17 @@ def adoption_correct(request, adoption_pk: int):
     _manager(request.user)
     adoption = get_object_or_404(Adoption.objects.select_related("solution", "organisation"),
                                  pk=adoption_pk)
-    form = forms.CorrectionForm(_posted(request), instance=adoption)
+    form = forms.CorrectionForm(posted(request), instance=adoption)
     page = reverse("solutions:adoption_detail",
                    args=[adoption.solution.slug, adoption.organisation_id])
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         reason = data.pop("reason")
-        if _call(form, services.adoption_correct, actor=request.user, adoption=adoption,
+        if call(form, services.adoption_correct, actor=request.user, adoption=adoption,
                  data=data, reason=reason):
             messages.success(request, _("The period was corrected."))
             return redirect(page)
-    return _form_page(request, form, title=_("Correct a recorded period"),
+    return form_page(request, form, title=_("Correct a recorded period"),
                       trail=[catalogue_crumb(), solution_crumb(adoption.solution),
                              (adoption.organisation.name, page)],
                       cancel_url=page, submit=_("Correct"))
@@ -245,7 +226,7 @@ def adoption_import_page(request):
     """Bulk import of adoption from CSV or XLSX: a dry run lists every error by row and
     column; a real run writes all rows or none."""
     _manager(request.user)
-    form = forms.ImportForm(_posted(request), request.FILES or None)
+    form = forms.ImportForm(posted(request), request.FILES or None)
     result = errors = None
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]

@@ -19,17 +19,13 @@ from django.utils.translation import gettext as _
 
 from core.access import has_perm, is_admin
 from core.cache import public_page
-from core.views import history_context, history_page, paginate, url_maker
+from core.views import crumbs, history_context, history_page, paginate, url_maker
 from register.models import MEMBER_KINDS, Organisation
 
 from . import benefits, charts, forms, selectors
 from .models import Adoption, AdoptionStatus, BenefitModel, Solution
 
 HISTORY_ROWS = 50  # a member's change log for one solution on its page
-
-
-def crumbs(*pairs) -> list[tuple[str, str]]:
-    return [(str(label), url) for label, url in pairs]
 
 
 def catalogue_crumb():

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 
 from core import charts
 
+from . import selectors
 from .models import ActorType, AdoptionStatus
 
 FORMATS = {"svg", "png", "csv"}
@@ -69,10 +70,6 @@ def _day(value) -> str:
     return date_format(value, "SHORT_DATE_FORMAT")
 
 
-def _labels() -> dict[str, str]:
-    return {value: str(label) for value, label in AdoptionStatus.choices}
-
-
 def curve(solution, points) -> charts.Chart:
     """Share of members and share of population in production, one point per year end."""
     members = _("Share of members")
@@ -85,7 +82,7 @@ def curve(solution, points) -> charts.Chart:
         description=_curve_text(solution, points), x_label=_("Date"),
         y_label=_("Share in production"), y_max=100, y_format=_percent, x_format=_day,
         id_prefix="curve")
-    labels = _labels()
+    labels = selectors.status_labels()
     table = charts.Table(
         chart.title,
         (_("Date"), _("Members"), *labels.values(), _("Share of members in production"),
@@ -113,7 +110,7 @@ def _curve_text(solution, points) -> str:
 
 def breakdown(solution, groups, by: str) -> charts.Chart:
     """Each group's members by status, as shares stacking to 100 %."""
-    labels = _labels()
+    labels = selectors.status_labels()
     rows = [(g.label, [g.counts[s] / g.members * 100 if g.members else 0 for s in labels])
             for g in groups]
     leader = max(groups, key=lambda g: g.share, default=None)
@@ -140,7 +137,7 @@ def breakdown(solution, groups, by: str) -> charts.Chart:
 def grid(solution, rows, on) -> charts.Chart:
     """All members, one square each, coloured and patterned by status. The squares are not
     links (372 tab stops before the table); the table beside it links every member."""
-    labels = _labels()
+    labels = selectors.status_labels()
     day = day_formatter()
     with_day, without_day = _("%(name)s: %(status)s since %(day)s"), _("%(name)s: %(status)s")
     cells = []

@@ -141,16 +141,12 @@ def _solution(rng: random.Random, i: int, launch: int, last: datetime.date) -> S
     area = rng.choice(AREAS)
     recent = last.toordinal() - launch < 1.5 * YEAR
     return Solution(name=f"{rng.choice(FORMS).format(area)} {i + 1} {GENERATED}",
-                    slug=f"{SLUG_PREFIX}{i + 1:03d}-{_slug(area)}", kind=rng.choice(KINDS),
+                    slug=f"{SLUG_PREFIX}{i + 1:03d}-{solution_slug(area)}", kind=rng.choice(KINDS),
                     lifecycle=Lifecycle.PILOT if recent else Lifecycle.PRODUCTION,
                     description=f"Generert felles løsning for {area}.",
                     interfaces=rng.choice(["Webportal", "Maskin-til-maskin (API)",
                                            "Integrasjon i fagsystem"]),
                     source=f"Generert {GENERATED}")
-
-
-def _slug(text: str) -> str:
-    return solution_slug(text)
 
 
 def _diffusion(rng: random.Random, start: datetime.date, last: datetime.date, lifecycle: str,

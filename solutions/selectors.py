@@ -213,6 +213,11 @@ def statuses(solution: Solution, on: datetime.date | None = None, *,
             for o in members_on(on)]
 
 
+def status_labels() -> dict[str, str]:
+    """Every adoption status → its label in the active language, in the statuses' order."""
+    return {value: str(label) for value, label in AdoptionStatus.choices}
+
+
 def status_counts(rows: list[MemberStatus]) -> dict[str, int]:
     counts = Counter(row.status for row in rows)
     return {status: counts.get(status, 0) for status in AdoptionStatus.values}

@@ -62,10 +62,6 @@ def _status(form) -> int:
     return 400 if form.is_bound and form.errors else 200
 
 
-def status_labels() -> dict[str, str]:
-    return {value: str(label) for value, label in AdoptionStatus.choices}
-
-
 @public_page
 def solution_list(request):
     form = forms.CatalogueFilter(request.GET or None)
@@ -102,7 +98,7 @@ def solution_detail(request, solution_slug: str):
     form = _as_of(request)
     on = form.on
     points = selectors.curve(solution, until=on)
-    labels = status_labels()
+    labels = selectors.status_labels()
     last = points[-1] if points else None
     return render(request, "solutions/solution_detail.html", {
         "solution": solution, "form": form, "on": on, "points": points, "last": last,
@@ -160,7 +156,7 @@ def solution_members(request, solution_slug: str):
     rows = selectors.statuses(solution, on, networks=False)
     grid = charts.grid(solution, rows, on)  # also sets each row's since_text
     adoption_url = url_maker("solutions:adoption_detail", solution.slug)
-    labels = status_labels()
+    labels = selectors.status_labels()
     table = member_rows(rows, labels, url=adoption_url,
                         contacts=request.user.is_authenticated)
     return render(request, "solutions/solution_members.html", {
@@ -245,7 +241,7 @@ def member_profile(request, organisation_pk: int):
     profile = selectors.member_profile(organisation, on, solutions=page.object_list)
     marker = "solution-slug-marker"
     url = reverse("solutions:adoption_detail", args=[marker, organisation.pk])
-    labels = status_labels()
+    labels = selectors.status_labels()
     share = _("%(number)s%%")
     day = charts.day_formatter()
     rows = [{  # flat rows, texts made once: 200 rows through filters were most of the page

@@ -12,12 +12,14 @@ from django.urls import reverse
 from core.access import SYSTEM
 from core.testing import (
     AffiliationFactory,
+    BodyFactory,
     CountyFactory,
     NetworkMembershipFactory,
     OrganisationFactory,
     count_queries,
     user_with_role,
 )
+from solutions import models as solutions_models
 from solutions import services
 from solutions.models import Adoption, BenefitItem, BenefitModel, Solution
 
@@ -335,3 +337,67 @@ def test_members_table_escapes_what_it_shows(client, sector):
     assert "<script>alert" not in body and "<b>Leder</b>" not in body
     assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; Co" in body
     assert "&lt;b&gt;Leder&lt;/b&gt;" in body
+
+
+def _edit_routes(solution, orgs):
+    """Every form under /rediger/losninger/ with a valid-looking POST, and who may use it."""
+    model = BenefitModel.objects.create(solution=solution, base_year=2020)
+    item = BenefitItem.objects.create(model=model, title="Drift", direction="cost",
+                                      actor_type="municipality", first_year=2020,
+                                      last_year=2021, amount=1)
+    link = services.link_save(actor=SYSTEM, solution=solution,
+                              data={"title": "Side", "url": "https://example.org"})
+    period = Adoption.objects.filter(organisation=orgs[0]).first()
+    secretariat = [
+        ("solution_create", [], {"name": "Ny", "kind": "service"}),
+        ("adoption_import", [], {}),
+        ("solution_edit", [solution.slug], {"name": "SvarUt", "kind": "component"}),
+        ("link_add", [solution.slug], {"title": "Ny", "url": "https://example.org/ny"}),
+        ("link_delete", [link.pk], {}),
+        ("benefit_model_edit", [solution.slug], {"discount_rate": "0.05", "base_year": 2020}),
+        ("benefit_item_create", [solution.slug], {
+            "title": "Ny", "direction": "gain", "actor_type": "state", "first_year": 2020,
+            "last_year": 2020, "driver": "fixed", "amount": "5"}),
+        ("benefit_item_edit", [solution.slug, item.pk], {
+            "title": "Drift", "direction": "cost", "actor_type": "municipality",
+            "first_year": 2020, "last_year": 2021, "driver": "fixed", "amount": "9"}),
+        ("benefit_item_delete", [item.pk], {}),
+        ("adoption_correct", [period.pk], {"status": "implementing",
+                                           "valid_from": "2013-01-01", "reason": "x"}),
+    ]
+    own = ("adoption_update", [solution.slug, orgs[0].pk],
+           {"status": "discontinued", "valid_from": "2020-01-01"})
+    return secretariat, own
+
+
+def _state():
+    models = (Solution, Adoption, BenefitModel, BenefitItem, solutions_models.SolutionLink)
+    return [list(m.objects.order_by("pk").values()) for m in models] + [
+        m.history.count() for m in models]
+
+
+def test_every_form_refuses_the_wrong_user_and_changes_nothing(client, sector):
+    """The forms check again what the services check: a member's contact may record its own
+    adoption only; the secretariat's forms refuse contacts, body secretaries and anonymous."""
+    orgs, solution = sector
+    secretariat, own = _edit_routes(solution, orgs)
+    outsiders = {"contact": user_with_role("org_contact", organisation=orgs[0]),
+                 "other contact": user_with_role("org_contact", organisation=orgs[1]),
+                 "secretary": user_with_role("body_secretary", body=BodyFactory())}
+    cases = [(name, route) for name in outsiders for route in secretariat]
+    cases += [("other contact", own), ("secretary", own)]
+    for who, (name, args, data) in [*cases, *((None, route) for route in secretariat + [own])]:
+        client.logout()
+        if who:
+            client.force_login(outsiders[who])
+        url = reverse(f"solutions_edit:{name}", args=args)
+        before = _state()
+        response = client.post(url, data)
+        expected = 403 if who else 302
+        assert response.status_code == expected, (who, name, response.status_code)
+        if not who:
+            assert "/login" in response["Location"] or "logg" in response["Location"], name
+        assert _state() == before, (who, name)
+    client.force_login(outsiders["contact"])
+    name, args, data = own
+    assert client.post(reverse(f"solutions_edit:{name}", args=args), data).status_code == 302

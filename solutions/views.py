@@ -297,17 +297,18 @@ def chart_export(request, solution_slug: str, chart: str, fmt: str):
     if chart not in EXPORTS or fmt not in charts.FORMATS:
         raise Http404
     solution = get_object_or_404(Solution, slug=solution_slug)
-    form, on, rows = _diffusion(request, solution)
+    form = _as_of(request)
     if form.is_bound and form.errors:
         raise Http404(form.errors.as_text())
-    built = None
+    on = form.on
     if chart == "kurve":
         built = charts.curve(solution, selectors.curve(solution, until=on))
-    elif chart == "fordeling":
+    elif chart == "fordeling":  # only these two read every member's status
+        rows = selectors.statuses(solution, on)
         built = charts.breakdown(solution, selectors.breakdown(rows, form.breakdown),
                                  form.breakdown)
     elif chart == "medlemmer":
-        built = charts.grid(solution, rows, on)
+        built = charts.grid(solution, selectors.statuses(solution, on, networks=False), on)
     else:
         try:
             model = solution.benefit_model
